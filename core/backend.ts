@@ -1,0 +1,40 @@
+/**
+ * The Backend interface: buffer lifecycle plus a kernel table, and the Effect service
+ * under which a backend is provided.
+ * @module
+ */
+import { Context } from "effect";
+import type { KernelTable } from "./kernels.ts";
+import type { MemoryAccountant, MemoryKind } from "./memory.ts";
+import type { DType, HostArray, Shape, Tensor } from "./tensor.ts";
+
+/** A compute backend: where tensors live and kernels run. */
+export interface Backend {
+  /** Short name, e.g. "cpu" or "webgpu". */
+  readonly name: string;
+  /** Human description of the device (adapter name, threads). */
+  readonly device: string;
+  /** Accounts every buffer this backend allocates. */
+  readonly memory: MemoryAccountant;
+  /** The kernels. */
+  readonly kernels: KernelTable;
+  /** A zero-filled tensor; `kind` defaults to `memory.defaultKind`. */
+  alloc(shape: Shape, dtype: DType, kind?: MemoryKind): Tensor;
+  /** A tensor holding a copy of `data`. */
+  upload<D extends DType>(data: HostArray<D>, shape: Shape, dtype: D, kind?: MemoryKind): Tensor;
+  /** A host copy of the tensor's elements. */
+  read(t: Tensor): Promise<Float32Array | Int32Array>;
+  /** Waits for queued work to finish (a no-op on CPU). */
+  flush(): Promise<void>;
+  /** Releases device resources. Tensors must not be used afterwards. */
+  dispose(): void;
+}
+
+/** The Effect service holding the active backend. */
+export class BackendService extends Context.Service<BackendService, Backend>()("@remat/core/Backend") {}
+
+/** A view of `t` with another shape of the same size, sharing (and retaining) its storage. */
+export function view(t: Tensor, shape: Shape): Tensor {
+  t.retain();
+  return new (t.constructor as typeof Tensor)(shape, t.dtype, t.storage);
+}

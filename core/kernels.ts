@@ -1,0 +1,148 @@
+/**
+ * The kernel table every backend implements: plain functions, no Effect, one entry per
+ * forward and backward kernel. A backend's table is typed `KernelTable`, so a missing
+ * kernel fails to compile. Shapes are checked by the ops in core before a kernel runs;
+ * kernels allocate their outputs on their backend and never mutate inputs, except the
+ * optimizer steps, which update their state in place.
+ * @module
+ */
+import type { Tensor } from "./tensor.ts";
+
+/** Operand layout for `matmul`. */
+export interface MatmulOptions {
+  /** Use `a` as stored `[K, M]`, transposed. Default false. */
+  readonly transA?: boolean;
+  /** Use `b` as stored `[N, K]`, transposed. Default false. */
+  readonly transB?: boolean;
+}
+
+/** Hyper-parameters of an SGD-with-momentum step. */
+export interface SgdHyper {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+}
+
+/** Hyper-parameters of an AdamW step; `t` is the 1-based step count for bias correction. */
+export interface AdamWHyper {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly t: number;
+}
+
+/** Signatures of every kernel. Reductions run in a fixed order so results are bit-stable. */
+export interface KernelSignatures {
+  /** c[M,N] = op(a)·op(b); a [M,K] (or [K,M] with transA), b [K,N] (or [N,K] with transB). */
+  matmul(a: Tensor, b: Tensor, options: MatmulOptions): Tensor;
+  /** c = a + b, same shapes. */
+  add(a: Tensor, b: Tensor): Tensor;
+  /** c = a ⊙ b, same shapes. */
+  mul(a: Tensor, b: Tensor): Tensor;
+  /** y = s·x. */
+  scale(x: Tensor, s: number): Tensor;
+  /** y[r, j] = x[r, j] + bias[j]; x [..., N], bias [N]. */
+  biasAdd(x: Tensor, bias: Tensor): Tensor;
+  /** s[j] = Σ_r x[r, j] over all leading rows, r ascending; x [..., N] → [N]. */
+  sumRows(x: Tensor): Tensor;
+  /** y = max(x, 0). */
+  relu(x: Tensor): Tensor;
+  /** dx = dy · [x > 0]. */
+  reluBackward(x: Tensor, dy: Tensor): Tensor;
+  /** y = ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+  gelu(x: Tensor): Tensor;
+  /** dx = dy · gelu'(x). */
+  geluBackward(x: Tensor, dy: Tensor): Tensor;
+  /** y = tanh x. */
+  tanh(x: Tensor): Tensor;
+  /** dx = dy · (1 − y²). */
+  tanhBackward(y: Tensor, dy: Tensor): Tensor;
+  /** Softmax over the last dimension (max-subtracted). */
+  softmax(x: Tensor): Tensor;
+  /** dx = y ⊙ (dy − Σ_j dy·y) over the last dimension. */
+  softmaxBackward(y: Tensor, dy: Tensor): Tensor;
+  /** Layer norm over the last dimension: y = (x − μ)·rstd·γ + β; mean and rstd are [rows]. */
+  layernorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): { y: Tensor; mean: Tensor; rstd: Tensor };
+  /** Gradients of layernorm with respect to x, γ and β. */
+  layernormBackward(
+    x: Tensor,
+    gamma: Tensor,
+    mean: Tensor,
+    rstd: Tensor,
+    dy: Tensor,
+  ): { dx: Tensor; dgamma: Tensor; dbeta: Tensor };
+  /** y[..., :] = table[ids[...], :]; ids i32, table [V, D]. */
+  embedding(ids: Tensor, table: Tensor): Tensor;
+  /** dtable[v, :] = Σ over positions p with ids[p] = v of dy[p, :], p ascending. */
+  embeddingBackward(ids: Tensor, dy: Tensor, vocab: number): Tensor;
+  /** Swaps the last two dimensions into a new contiguous tensor. */
+  transpose(x: Tensor): Tensor;
+  /** y = x·keep/(1 − p), keep drawn by `random.ts` from (keyHash, element index). */
+  dropout(x: Tensor, p: number, keyHash: number): Tensor;
+  /** dx = dy·keep/(1 − p), the same mask regenerated from the key. */
+  dropoutBackward(dy: Tensor, p: number, keyHash: number): Tensor;
+  /**
+   * Multi-head self-attention core on q, k, v [B, T, D] with `heads` heads of D/heads:
+   * out = softmax(q·kᵀ/√dh + causal mask)·v, heads concatenated; probs [B, H, T, T].
+   */
+  attention(q: Tensor, k: Tensor, v: Tensor, heads: number, causal: boolean): { out: Tensor; probs: Tensor };
+  /** Gradients of attention with respect to q, k and v, from the saved probabilities. */
+  attentionBackward(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    probs: Tensor,
+    dout: Tensor,
+    heads: number,
+  ): { dq: Tensor; dk: Tensor; dv: Tensor };
+  /** Mean cross-entropy of logits [N, C] against labels i32 [N]: loss [1] and softmax probs [N, C]. */
+  crossEntropy(logits: Tensor, labels: Tensor): { loss: Tensor; probs: Tensor };
+  /** dlogits = (probs − onehot(labels))·dloss/N. */
+  crossEntropyBackward(probs: Tensor, labels: Tensor, dloss: Tensor): Tensor;
+  /** In place: v = μv + g + λp; p −= lr·v. */
+  sgdStep(param: Tensor, grad: Tensor, velocity: Tensor, hyper: SgdHyper): void;
+  /** In place: AdamW with decoupled weight decay and bias correction. */
+  adamwStep(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hyper: AdamWHyper): void;
+}
+
+/** Name of a kernel. */
+export type KernelName = keyof KernelSignatures;
+
+/** A kernel by name. */
+export type Kernel<K extends KernelName> = KernelSignatures[K];
+
+/** The full table a backend provides. */
+export type KernelTable = { readonly [K in KernelName]: Kernel<K> };
+
+/** Every kernel name, for conformance suites and error messages. */
+export const KERNEL_NAMES: ReadonlyArray<KernelName> = [
+  "matmul",
+  "add",
+  "mul",
+  "scale",
+  "biasAdd",
+  "sumRows",
+  "relu",
+  "reluBackward",
+  "gelu",
+  "geluBackward",
+  "tanh",
+  "tanhBackward",
+  "softmax",
+  "softmaxBackward",
+  "layernorm",
+  "layernormBackward",
+  "embedding",
+  "embeddingBackward",
+  "transpose",
+  "dropout",
+  "dropoutBackward",
+  "attention",
+  "attentionBackward",
+  "crossEntropy",
+  "crossEntropyBackward",
+  "sgdStep",
+  "adamwStep",
+];
