@@ -8,7 +8,7 @@
 
 /** What a buffer holds, for accounting. */
 export type MemoryKind =
-  | "input"
+  | "io"
   | "activation"
   | "tape"
   | "gradient"
@@ -34,7 +34,7 @@ export interface MemoryReport {
 
 function zeroes(): Record<MemoryKind, number> {
   return {
-    input: 0,
+    io: 0,
     activation: 0,
     tape: 0,
     gradient: 0,

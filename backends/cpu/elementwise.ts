@@ -1,0 +1,107 @@
+/**
+ * Elementwise CPU kernels: add, mul, scale and the activations with their backwards.
+ * Each is one pass over the elements; math in float64, stored as f32.
+ * @module
+ */
+import type { KernelTable, Tensor } from "@remat/core";
+import { type CpuBackend, f32 } from "./cpu_backend.ts";
+
+type Elementwise = Pick<
+  KernelTable,
+  "add" | "mul" | "scale" | "relu" | "reluBackward" | "gelu" | "geluBackward" | "tanh" | "tanhBackward"
+>;
+
+/** √(2/π), the gelu tanh-approximation constant. */
+const GELU_C = Math.sqrt(2 / Math.PI);
+/** Cubic coefficient of the gelu tanh approximation. */
+const GELU_A = 0.044715;
+
+/**
+ * The elementwise kernels of a CPU backend.
+ * @param bk the backend whose accountant owns the outputs
+ * @example
+ * ```ts
+ * const { relu } = elementwiseKernels(new CpuBackend());
+ * ```
+ */
+export function elementwiseKernels(bk: CpuBackend): Elementwise {
+  const out = (like: Tensor): [Tensor, Float32Array] => {
+    const t = bk.alloc(like.shape, "f32");
+    return [t, f32(t)];
+  };
+  return {
+    add(a, b) {
+      const [t, c] = out(a);
+      const x = f32(a), y = f32(b), n = c.length;
+      for (let i = 0; i < n; i++) c[i] = x[i] + y[i];
+      return t;
+    },
+    mul(a, b) {
+      const [t, c] = out(a);
+      const x = f32(a), y = f32(b), n = c.length;
+      for (let i = 0; i < n; i++) c[i] = x[i] * y[i];
+      return t;
+    },
+    scale(x, s) {
+      const [t, y] = out(x);
+      const a = f32(x), n = y.length;
+      for (let i = 0; i < n; i++) y[i] = s * a[i];
+      return t;
+    },
+    relu(x) {
+      const [t, y] = out(x);
+      const a = f32(x), n = y.length;
+      for (let i = 0; i < n; i++) {
+        const v = a[i];
+        y[i] = v > 0 ? v : 0;
+      }
+      return t;
+    },
+    reluBackward(x, dy) {
+      // dx = dy·[x > 0]
+      const [t, dx] = out(x);
+      const a = f32(x), g = f32(dy), n = dx.length;
+      for (let i = 0; i < n; i++) dx[i] = a[i] > 0 ? g[i] : 0;
+      return t;
+    },
+    gelu(x) {
+      // y = ½x(1 + tanh(c(x + a·x³)))
+      const [t, y] = out(x);
+      const a = f32(x), n = y.length;
+      for (let i = 0; i < n; i++) {
+        const v = a[i];
+        y[i] = 0.5 * v * (1 + Math.tanh(GELU_C * (v + GELU_A * v * v * v)));
+      }
+      return t;
+    },
+    geluBackward(x, dy) {
+      // gelu'(x) = ½(1 + th) + ½x(1 − th²)·c(1 + 3a·x²), th = tanh(c(x + a·x³))
+      const [t, dx] = out(x);
+      const a = f32(x), g = f32(dy), n = dx.length;
+      for (let i = 0; i < n; i++) {
+        const v = a[i];
+        const v2 = v * v;
+        const th = Math.tanh(GELU_C * (v + GELU_A * v2 * v));
+        const d = 0.5 * (1 + th) + 0.5 * v * (1 - th * th) * GELU_C * (1 + 3 * GELU_A * v2);
+        dx[i] = g[i] * d;
+      }
+      return t;
+    },
+    tanh(x) {
+      const [t, y] = out(x);
+      const a = f32(x), n = y.length;
+      for (let i = 0; i < n; i++) y[i] = Math.tanh(a[i]);
+      return t;
+    },
+    tanhBackward(y, dy) {
+      // dx = dy·(1 − y²)
+      const [t, dx] = out(y);
+      const a = f32(y), g = f32(dy), n = dx.length;
+      for (let i = 0; i < n; i++) {
+        const v = a[i];
+        dx[i] = g[i] * (1 - v * v);
+      }
+      return t;
+    },
+  };
+}

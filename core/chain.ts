@@ -1,0 +1,65 @@
+/**
+ * Stages and chains: a model as a sequence of stages x_{i+1} = stage_i(x_i), then a loss.
+ * @module
+ */
+import type { Recorder } from "./recorder.ts";
+import type { DType, Shape, Tensor } from "./tensor.ts";
+
+/** How a parameter is initialised, deterministically from the seed. */
+export type Init =
+  | { readonly kind: "normal"; readonly std: number }
+  | { readonly kind: "zeros" }
+  | { readonly kind: "ones" };
+
+/** A parameter a stage owns. */
+export interface ParamSpec {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly init: Init;
+}
+
+/** One stage of a chain: x_{i+1} = forward(x_i, params). */
+export interface Stage {
+  /** Unique within the chain, e.g. "block3". */
+  readonly name: string;
+  /** What sort of stage: "linear", "residual-mlp", "transformer-block", ... */
+  readonly kind: string;
+  readonly params: ReadonlyArray<ParamSpec>;
+  /** Shape and dtype of the output for an input shape. */
+  output(input: Shape): { readonly shape: Shape; readonly dtype: DType };
+  /** The forward, written with the recorder's ops. */
+  forward(ctx: Recorder, x: Tensor, params: ReadonlyArray<Tensor>): Tensor;
+}
+
+/** The loss at the end of a chain: a scalar [1] from the last activation and the target. */
+export interface LossStage {
+  readonly name: string;
+  forward(ctx: Recorder, x: Tensor, target: Tensor): Tensor;
+}
+
+/** A model: stages, a loss, and the per-example input and target layouts. */
+export interface Chain {
+  readonly name: string;
+  readonly stages: ReadonlyArray<Stage>;
+  readonly loss: LossStage;
+  /** Per-example input shape (without the batch dimension) and dtype. */
+  readonly input: { readonly shape: Shape; readonly dtype: DType };
+  /** Per-example target shape (without the batch dimension); targets are i32 class ids. */
+  readonly target: { readonly shape: Shape };
+  /** The configuration the chain was built from. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** Shapes of x_0 .. x_n for a batch size. */
+export function activationShapes(chain: Chain, batch: number): Shape[] {
+  const shapes: Shape[] = [[batch, ...chain.input.shape]];
+  for (const s of chain.stages) shapes.push(s.output(shapes[shapes.length - 1]!).shape);
+  return shapes;
+}
+
+/** Number of scalar parameters in the chain. */
+export function parameterCount(chain: Chain): number {
+  let n = 0;
+  for (const s of chain.stages) for (const p of s.params) n += p.shape.reduce((a, b) => a * b, 1);
+  return n;
+}

@@ -1,0 +1,18 @@
+/**
+ * What a training loop reads: batches of host data.
+ * @module
+ */
+
+/** One batch on the host. */
+export interface HostBatch {
+  /** Inputs, [batch, ...chain.input.shape] flattened; Int32Array for token ids. */
+  readonly x: Float32Array | Int32Array;
+  /** Class ids, [batch, ...chain.target.shape] flattened. */
+  readonly y: Int32Array;
+}
+
+/** A source of batches; the same (step, size) must give the same batch. */
+export interface Dataset {
+  readonly name: string;
+  batch(step: number, size: number): HostBatch;
+}

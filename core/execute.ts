@@ -1,0 +1,116 @@
+/**
+ * Executes a plan on a backend: the plain (Effect-free) loop behind the Scheduler service.
+ * Accounting: activations x_1..x_n are "activation", tapes "tape", activation gradients
+ * "gradient", everything transient "temporary"; parameter gradients are moved to
+ * "parameterGradient" as they appear. The activation peak of the step is measured.
+ * @module
+ */
+import type { Backend } from "./backend.ts";
+import type { Chain } from "./chain.ts";
+import type { MemoryKind } from "./memory.ts";
+import type { Params } from "./params.ts";
+import { type Plan, validatePlan } from "./plan.ts";
+import { Recorder } from "./recorder.ts";
+import type { Tape } from "./tape.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** Inputs of one training step. */
+export interface StepBatch {
+  /** x_0 on the backend ([B, ...chain.input.shape]). */
+  readonly x: Tensor;
+  /** Targets on the backend ([B, ...chain.target.shape], i32). */
+  readonly y: Tensor;
+}
+
+/** Where dropout masks are keyed. */
+export interface StepKey {
+  readonly seed: number;
+  readonly step: number;
+}
+
+/** Result of one executed plan. */
+export interface StepOutcome {
+  /** The loss tensor [1] (kind "io", released by the caller). */
+  readonly loss: Tensor;
+  /** ∂loss/∂param per stage and parameter, kind "parameterGradient". */
+  readonly grads: ReadonlyArray<ReadonlyArray<Tensor>>;
+  /** Highest live activation-side bytes during the step, above what was live before it. */
+  readonly peakBytes: number;
+  /** Forward executions per stage (recomputation shows as counts above 1). */
+  readonly forwards: ReadonlyArray<number>;
+}
+
+/** Runs `plan` for one step. Validates the plan first; a failure releases what it held. */
+export function executePlan(
+  backend: Backend,
+  chain: Chain,
+  params: Params,
+  plan: Plan,
+  batch: StepBatch,
+  key: StepKey,
+): StepOutcome {
+  const n = chain.stages.length;
+  validatePlan(plan, n);
+  const mem = backend.memory;
+  const kindBefore = mem.defaultKind;
+  const base = mem.activationLive;
+  mem.resetPeak();
+  const xs: (Tensor | null)[] = new Array(n + 1).fill(null);
+  const tapes: (Tape | null)[] = new Array(n).fill(null);
+  const gs: (Tensor | null)[] = new Array(n + 1).fill(null);
+  const grads: Tensor[][] = chain.stages.map(() => []);
+  const forwards = new Array<number>(n).fill(0);
+  let loss: Tensor | null = null;
+  const using = (kind: MemoryKind) => (mem.defaultKind = kind);
+  xs[0] = batch.x.retain();
+  try {
+    for (const ins of plan.instructions) {
+      if (ins.op === "forward") {
+        const i = ins.stage;
+        using(ins.record ? "tape" : "temporary");
+        const ctx = new Recorder(backend, ins.record, { seed: key.seed, step: key.step, stage: i });
+        const { output, tape } = ctx.finish(chain.stages[i]!.forward(ctx, xs[i]!, params[i]!));
+        output.storage.setKind("activation");
+        xs[i + 1] = output;
+        tapes[i] = tape ?? tapes[i]!;
+        forwards[i]!++;
+      } else if (ins.op === "loss") {
+        using("temporary");
+        const ctx = new Recorder(backend, true, { seed: key.seed, step: key.step, stage: n });
+        const { output, tape } = ctx.finish(chain.loss.forward(ctx, xs[n]!, batch.y));
+        output.storage.setKind("io");
+        loss = output;
+        const one = backend.upload(new Float32Array([1]), [1], "f32", "temporary");
+        using("gradient");
+        gs[n] = tape!.backward(backend, one, xs[n]!, []).dx;
+        one.release();
+      } else if (ins.op === "backward") {
+        const i = ins.stage;
+        using("gradient");
+        const { dx, dparams } = tapes[i]!.backward(backend, gs[i + 1]!, xs[i]!, params[i]!);
+        tapes[i] = null;
+        gs[i + 1]!.release();
+        gs[i + 1] = null;
+        if (i > 0) gs[i] = dx;
+        else dx?.release();
+        grads[i] = dparams.map((g, j) => {
+          const t = g ?? backend.alloc(params[i]![j]!.shape, "f32", "parameterGradient");
+          t.storage.setKind("parameterGradient");
+          return t;
+        });
+      } else {
+        xs[ins.value]!.release();
+        xs[ins.value] = null;
+      }
+    }
+    return { loss: loss!, grads, peakBytes: mem.activationPeak - base, forwards };
+  } catch (e) {
+    loss?.release();
+    for (const row of grads) for (const g of row) g.release();
+    throw e;
+  } finally {
+    for (const t of tapes) t?.release();
+    for (const t of [...xs, ...gs]) t?.release();
+    mem.defaultKind = kindBefore;
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Pieces shared by the model builders.
+ * @module
+ */
+import type { LossStage, Stage } from "../chain.ts";
+import { InvalidArgument } from "../errors.ts";
+import type { Shape } from "../tensor.ts";
+
+/** Throws InvalidArgument unless `value` is a positive integer. */
+export function requirePositiveInt(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidArgument({ name, value, expected: "a positive integer" });
+  }
+}
+
+/** y = x·W + b over the last dimension. */
+export function linearStage(name: string, inputs: number, outputs: number): Stage {
+  return {
+    name,
+    kind: "linear",
+    params: [
+      { name: "w", shape: [inputs, outputs], init: { kind: "normal", std: Math.sqrt(1 / inputs) } },
+      { name: "b", shape: [outputs], init: { kind: "zeros" } },
+    ],
+    output: (s: Shape) => ({ shape: [...s.slice(0, -1), outputs], dtype: "f32" }),
+    forward: (ctx, x, [w, b]) => ctx.linear(x, w!, b!),
+  };
+}
+
+/** Mean cross-entropy of logits [..., C] against integer labels [...]. */
+export const classificationLoss: LossStage = {
+  name: "cross-entropy",
+  forward(ctx, x, target) {
+    const classes = x.shape[x.shape.length - 1]!;
+    const rows = x.size / classes;
+    const logits = x.shape.length === 2 ? x : ctx.reshape(x, [rows, classes]);
+    const labels = target.shape.length === 1 ? target : ctx.reshape(target, [rows]);
+    return ctx.crossEntropy(logits, labels);
+  },
+};

@@ -1,0 +1,23 @@
+/**
+ * Dropout with a counter-based mask: recomputation draws the identical mask.
+ * @module
+ */
+import { elements, elementwiseCost, type Op } from "./op.ts";
+
+/** Attributes of dropout: drop probability and the mask's key hash (see random.ts). */
+export interface DropoutAttrs {
+  readonly p: number;
+  readonly keyHash: number;
+}
+
+/** y = x·keep/(1 − p); ∂x = dy·keep/(1 − p) with the mask regenerated from the key, not stored. */
+export const dropout: Op<DropoutAttrs> = {
+  name: "dropout",
+  forward(b, [x], { p, keyHash }) {
+    return { out: b.kernels.dropout(x, p, keyHash), saved: [], aux: [] };
+  },
+  backward(b, _saved, { p, keyHash }, dy) {
+    return [b.kernels.dropoutBackward(dy, p, keyHash)];
+  },
+  cost: (s) => elementwiseCost(elements(s), 1, 10),
+};

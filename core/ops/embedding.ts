@@ -1,0 +1,23 @@
+/**
+ * Embedding lookup (gather).
+ * @module
+ */
+import { formatShape, sizeOf } from "../tensor.ts";
+import { type Op, requireDType, requireShapes } from "./op.ts";
+
+/** y[p, :] = table[ids[p], :]; ∂table[v, :] = Σ_{p: ids[p] = v} dy[p, :]; ids get no gradient. */
+export const embedding: Op = {
+  name: "embedding",
+  forward(b, [ids, table]) {
+    requireDType(ids, "i32", "embedding", "ids");
+    requireShapes(table.shape.length === 2, "embedding", `a table [vocab, dim] (got ${formatShape(table.shape)})`, ids, table);
+    return { out: b.kernels.embedding(ids, table), saved: [ids, table], aux: [] };
+  },
+  backward(b, [ids, table], _a, dy) {
+    return [null, b.kernels.embeddingBackward(ids!, dy, table!.shape[0]!)];
+  },
+  cost(shapes) {
+    const n = sizeOf(shapes[0]!) * (shapes[1]![1] ?? 1);
+    return { forward: { flops: 0, bytes: 8 * n }, backward: { flops: n, bytes: 12 * n } };
+  },
+};

@@ -1,0 +1,70 @@
+/**
+ * What an op is: a forward that validates shapes and calls kernels, a backward rule that
+ * maps the output cotangent to input cotangents, and a cost model. One op, one place.
+ * @module
+ */
+import type { Backend } from "../backend.ts";
+import { ShapeMismatch } from "../errors.ts";
+import { formatShape, type Shape, sizeOf, type Tensor } from "../tensor.ts";
+
+/** Work of one kernel call, for static profiles. */
+export interface Cost {
+  /** Floating-point operations. */
+  readonly flops: number;
+  /** Bytes read and written. */
+  readonly bytes: number;
+}
+
+/** Forward and backward work of an op application. */
+export interface OpCost {
+  readonly forward: Cost;
+  readonly backward: Cost;
+}
+
+/** What a forward produced. */
+export interface ForwardResult {
+  /** The op's output, owned by the caller. */
+  readonly out: Tensor;
+  /** Tensors the backward needs (inputs, aux or out); retained by a tape. */
+  readonly saved: ReadonlyArray<Tensor>;
+  /** Tensors created besides `out` (owned by the caller, who releases them). */
+  readonly aux: ReadonlyArray<Tensor>;
+}
+
+/** An op with its forward, backward rule and cost. */
+export interface Op<A = undefined> {
+  readonly name: string;
+  /** Runs the forward; throws ShapeMismatch naming the op and the shapes. */
+  forward(b: Backend, inputs: ReadonlyArray<Tensor>, attrs: A): ForwardResult;
+  /** Cotangents of the inputs (null where none flows, e.g. integer ids), newly owned. */
+  backward(b: Backend, saved: ReadonlyArray<Tensor>, attrs: A, dy: Tensor): ReadonlyArray<Tensor | null>;
+  /** Work of forward and backward for these input shapes. */
+  cost(shapes: ReadonlyArray<Shape>, attrs: A): OpCost;
+}
+
+/** Throws a ShapeMismatch for `op` unless `ok`. */
+export function requireShapes(ok: boolean, op: string, expected: string, ...tensors: Tensor[]): void {
+  if (!ok) throw new ShapeMismatch({ op, expected, shapes: tensors.map((t) => t.shape) });
+}
+
+/** Throws unless the tensor has the dtype. */
+export function requireDType(t: Tensor, dtype: "f32" | "i32", op: string, role: string): void {
+  if (t.dtype !== dtype) {
+    throw new ShapeMismatch({
+      op,
+      expected: `${role} of dtype ${dtype} (got ${t.dtype} ${formatShape(t.shape)})`,
+      shapes: [t.shape],
+    });
+  }
+}
+
+/** Cost of an elementwise op over `n` elements reading `reads` and writing one tensor. */
+export function elementwiseCost(n: number, reads: number, flopsPerElement = 1): OpCost {
+  const c = { flops: n * flopsPerElement, bytes: 4 * n * (reads + 1) };
+  return { forward: c, backward: { flops: 2 * c.flops, bytes: c.bytes + 4 * n } };
+}
+
+/** Elements of the first shape. */
+export function elements(shapes: ReadonlyArray<Shape>): number {
+  return sizeOf(shapes[0] ?? []);
+}

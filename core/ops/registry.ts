@@ -1,0 +1,43 @@
+/**
+ * The op set by name.
+ * @module
+ */
+import { UnknownOp } from "../errors.ts";
+import { attention } from "./attention.ts";
+import { crossEntropy } from "./cross_entropy.ts";
+import { dropout } from "./dropout.ts";
+import { add, gelu, mul, relu, tanh } from "./elementwise.ts";
+import { embedding } from "./embedding.ts";
+import { biasAdd, matmul } from "./linear.ts";
+import { layernorm, softmax } from "./normalise.ts";
+import type { Op } from "./op.ts";
+import { reshape, transpose } from "./shape.ts";
+
+/** Every op of the core set. */
+export const OPS = {
+  matmul,
+  add,
+  biasAdd,
+  mul,
+  relu,
+  gelu,
+  tanh,
+  softmax,
+  layernorm,
+  embedding,
+  reshape,
+  transpose,
+  dropout,
+  attention,
+  crossEntropy,
+} as const;
+
+/** Name of an op of the core set. */
+export type OpName = keyof typeof OPS;
+
+/** The op called `name`; UnknownOp (listing the known ones) otherwise. */
+export function opByName(name: string): Op<any> {
+  const op = (OPS as Record<string, Op<any>>)[name];
+  if (!op) throw new UnknownOp({ name, known: Object.keys(OPS) });
+  return op;
+}

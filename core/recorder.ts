@@ -1,0 +1,107 @@
+/**
+ * The recorder a stage's forward runs against: it applies ops, keeps a tape when recording,
+ * owns every intermediate until the stage ends, and hands out dropout keys per call site.
+ * @module
+ */
+import type { Backend } from "./backend.ts";
+import type { MatmulOptions } from "./kernels.ts";
+import type { AttentionAttrs } from "./ops/attention.ts";
+import { OPS } from "./ops/registry.ts";
+import type { Op } from "./ops/op.ts";
+import { keyHash } from "./random.ts";
+import { Tape, type TapeNode } from "./tape.ts";
+import type { Shape, Tensor } from "./tensor.ts";
+
+/** Where dropout masks come from: (seed, step, stage); the site is counted per call. */
+export interface RecorderKey {
+  readonly seed: number;
+  readonly step: number;
+  readonly stage: number;
+}
+
+/** Applies ops for one stage forward, recording a tape if asked. */
+export class Recorder {
+  readonly #nodes: TapeNode[] = [];
+  readonly #owned: Tensor[] = [];
+  #site = 0;
+
+  constructor(
+    readonly backend: Backend,
+    readonly recording: boolean,
+    readonly key: RecorderKey,
+  ) {}
+
+  /** Applies `op` to `inputs`; the result is owned by the recorder until `finish`. */
+  apply<A>(op: Op<A>, inputs: ReadonlyArray<Tensor>, attrs: A): Tensor {
+    const { out, saved, aux } = op.forward(this.backend, inputs, attrs);
+    if (this.recording) {
+      for (const t of saved) t.retain();
+      this.#nodes.push({ op, attrs, inputs, out, saved });
+    }
+    for (const t of aux) t.release();
+    this.#owned.push(out);
+    return out;
+  }
+
+  /** Ends the forward: releases intermediates, hands `output` (owned) and the tape over. */
+  finish(output: Tensor): { output: Tensor; tape: Tape | null } {
+    output.retain();
+    for (const t of this.#owned) t.release();
+    this.#owned.length = 0;
+    return { output, tape: this.recording ? new Tape(this.#nodes, output) : null };
+  }
+
+  /** c = op(a)·op(b). */
+  matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+    return this.apply(OPS.matmul, [a, b], options);
+  }
+  /** x·W + bias for x [..., in], W [in, out], bias [out]. */
+  linear(x: Tensor, w: Tensor, bias: Tensor): Tensor {
+    return this.biasAdd(this.matmul(x, w), bias);
+  }
+  add(a: Tensor, b: Tensor): Tensor {
+    return this.apply(OPS.add, [a, b], undefined);
+  }
+  biasAdd(x: Tensor, bias: Tensor): Tensor {
+    return this.apply(OPS.biasAdd, [x, bias], undefined);
+  }
+  mul(a: Tensor, b: Tensor): Tensor {
+    return this.apply(OPS.mul, [a, b], undefined);
+  }
+  relu(x: Tensor): Tensor {
+    return this.apply(OPS.relu, [x], undefined);
+  }
+  gelu(x: Tensor): Tensor {
+    return this.apply(OPS.gelu, [x], undefined);
+  }
+  tanh(x: Tensor): Tensor {
+    return this.apply(OPS.tanh, [x], undefined);
+  }
+  softmax(x: Tensor): Tensor {
+    return this.apply(OPS.softmax, [x], undefined);
+  }
+  layernorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): Tensor {
+    return this.apply(OPS.layernorm, [x, gamma, beta], { eps });
+  }
+  embedding(ids: Tensor, table: Tensor): Tensor {
+    return this.apply(OPS.embedding, [ids, table], undefined);
+  }
+  reshape(x: Tensor, shape: Shape): Tensor {
+    return this.apply(OPS.reshape, [x], { shape });
+  }
+  transpose(x: Tensor): Tensor {
+    return this.apply(OPS.transpose, [x], undefined);
+  }
+  /** Dropout with probability p; identity when p = 0. The mask is keyed by (seed, step, stage, site). */
+  dropout(x: Tensor, p: number): Tensor {
+    const site = this.#site++;
+    if (p === 0) return x;
+    return this.apply(OPS.dropout, [x], { p, keyHash: keyHash({ ...this.key, site }) });
+  }
+  attention(q: Tensor, k: Tensor, v: Tensor, attrs: AttentionAttrs): Tensor {
+    return this.apply(OPS.attention, [q, k, v], attrs);
+  }
+  crossEntropy(logits: Tensor, labels: Tensor): Tensor {
+    return this.apply(OPS.crossEntropy, [logits, labels], undefined);
+  }
+}

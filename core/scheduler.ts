@@ -1,0 +1,49 @@
+/**
+ * The Scheduler service: executes a plan for one training step on the provided backend.
+ * @module
+ */
+import { Context, Effect, Layer } from "effect";
+import { BackendService } from "./backend.ts";
+import type { Chain } from "./chain.ts";
+import { isRematError, type RematError } from "./errors.ts";
+import { executePlan, type StepBatch, type StepKey, type StepOutcome } from "./execute.ts";
+import type { Params } from "./params.ts";
+import type { Plan } from "./plan.ts";
+
+/** What the Scheduler service offers. */
+export interface SchedulerShape {
+  /** Runs `plan` once: forward, loss, backward, with recomputation as the plan says. */
+  readonly step: (
+    chain: Chain,
+    params: Params,
+    plan: Plan,
+    batch: StepBatch,
+    key: StepKey,
+  ) => Effect.Effect<StepOutcome, RematError>;
+}
+
+/** The scheduler service tag. */
+export class Scheduler extends Context.Service<Scheduler, SchedulerShape>()("@remat/core/Scheduler") {}
+
+/** Runs `f`, turning a thrown remat error into a typed failure and anything else into a defect. */
+export function attempt<A>(f: () => A): Effect.Effect<A, RematError> {
+  return Effect.suspend(() => {
+    try {
+      return Effect.succeed(f());
+    } catch (e) {
+      return isRematError(e) ? Effect.fail(e) : Effect.die(e);
+    }
+  });
+}
+
+/** The scheduler over whatever BackendService is provided. */
+export const SchedulerLive: Layer.Layer<Scheduler, never, BackendService> = Layer.effect(
+  Scheduler,
+  Effect.gen(function* () {
+    const backend = yield* BackendService;
+    return {
+      step: (chain, params, plan, batch, key) =>
+        attempt(() => executePlan(backend, chain, params, plan, batch, key)),
+    };
+  }),
+);

@@ -1,0 +1,101 @@
+/**
+ * A stage's tape: the op applications of one recorded forward, with the tensors their
+ * backward rules need, and the reverse sweep over them.
+ * @module
+ */
+import type { Backend } from "./backend.ts";
+import type { Op } from "./ops/op.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** One recorded op application. */
+export interface TapeNode {
+  readonly op: Op<any>;
+  readonly attrs: unknown;
+  /** Input tensors (identity only; not retained unless also saved). */
+  readonly inputs: ReadonlyArray<Tensor>;
+  /** Output tensor (identity only). */
+  readonly out: Tensor;
+  /** Retained for the backward rule. */
+  readonly saved: ReadonlyArray<Tensor>;
+}
+
+/** Gradients of a stage's input and parameters. */
+export interface StageGradients {
+  /** ∂loss/∂x, or null when x is integer data or unused. */
+  readonly dx: Tensor | null;
+  /** ∂loss/∂param for each parameter, null where unused. */
+  readonly dparams: ReadonlyArray<Tensor | null>;
+}
+
+/** The recorded forward of one stage. */
+export class Tape {
+  #released = false;
+  constructor(readonly nodes: ReadonlyArray<TapeNode>, readonly output: Tensor) {}
+
+  /**
+   * The reverse sweep: from ∂loss/∂output (not consumed) to the gradients of `x` and
+   * `params`, accumulating in tape order so the result is bit-stable. Releases the tape.
+   */
+  backward(b: Backend, dOut: Tensor, x: Tensor, params: ReadonlyArray<Tensor>): StageGradients {
+    if (this.#released) throw new Error("remat internal: backward over a released tape");
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(this.output, dOut.retain());
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i]!;
+      const dy = grads.get(node.out);
+      if (!dy) continue;
+      grads.delete(node.out);
+      const gin = node.op.backward(b, node.saved, node.attrs as never, dy);
+      dy.release();
+      for (let j = 0; j < node.inputs.length; j++) {
+        const g = gin[j];
+        if (!g) continue;
+        const input = node.inputs[j]!;
+        const prev = grads.get(input);
+        if (prev) {
+          grads.set(input, b.kernels.add(prev, g));
+          prev.release();
+          g.release();
+        } else {
+          grads.set(input, g);
+        }
+      }
+    }
+    this.release();
+    const take = (t: Tensor): Tensor | null => {
+      const g = grads.get(t) ?? null;
+      grads.delete(t);
+      return g;
+    };
+    const dx = take(x);
+    const dparams = params.map(take);
+    for (const g of grads.values()) g.release();
+    return { dx, dparams };
+  }
+
+  /** Bytes of distinct storages this tape keeps alive, excluding those in `exclude`. */
+  savedBytes(exclude: ReadonlyArray<Tensor> = []): number {
+    const seen = new Set(exclude.map((t) => t.storage));
+    let bytes = 0;
+    for (const n of this.nodes) {
+      for (const t of n.saved) {
+        if (seen.has(t.storage)) continue;
+        seen.add(t.storage);
+        bytes += t.storage.bytes;
+      }
+    }
+    return bytes;
+  }
+
+  /** Drops the saved tensors. Idempotent. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    for (const n of this.nodes) for (const t of n.saved) t.release();
+  }
+
+  /** True once released. */
+  get released(): boolean {
+    return this.#released;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The training loop: initialise, then per step run the plan and the optimizer, reporting
+ * loss, step time and peak activation bytes.
+ * @module
+ */
+import { Effect } from "effect";
+import { type Backend, BackendService } from "./backend.ts";
+import type { Chain } from "./chain.ts";
+import type { Dataset } from "./data.ts";
+import { InvalidArgument, NonFiniteLoss, type RematError } from "./errors.ts";
+import type { MemoryReport } from "./memory.ts";
+import { adamw, OptimizerState, type OptimizerSpec } from "./optim/optimizer.ts";
+import { initParams, type Params, releaseParams } from "./params.ts";
+import { type Plan, storeAllPlan } from "./plan.ts";
+import { attempt, Scheduler } from "./scheduler.ts";
+import type { StepBatch } from "./execute.ts";
+
+/** Options of `train`. */
+export interface TrainOptions {
+  /** Number of optimizer steps (≥ 1). */
+  readonly steps: number;
+  /** Examples per batch (≥ 1). */
+  readonly batch: number;
+  /** Default AdamW with lr 1e-3. */
+  readonly optimizer?: OptimizerSpec;
+  /** The plan, or a function making it from the chain; default store-all. */
+  readonly plan?: Plan | ((chain: Chain) => Plan);
+  /** Seeds initialisation and dropout; default 0. */
+  readonly seed?: number;
+  /** Starting parameters (taken over by the run); default initialised from the seed. */
+  readonly params?: Params;
+  /** Called after every step. */
+  readonly onStep?: (report: StepReport) => void;
+}
+
+/** What one step measured. */
+export interface StepReport {
+  readonly step: number;
+  readonly loss: number;
+  /** Wall time of the whole step (forward, backward, optimizer), milliseconds. */
+  readonly ms: number;
+  /** Peak live activation-side bytes during the step. */
+  readonly peakBytes: number;
+}
+
+/** What a run produced. The caller owns `params` (release with `releaseParams`). */
+export interface TrainResult {
+  readonly history: ReadonlyArray<StepReport>;
+  readonly params: Params;
+  readonly plan: Plan;
+  /** Accountant snapshot after the run, optimizer state released. */
+  readonly memory: MemoryReport;
+}
+
+/** Trains `chain` on `data`. Needs a BackendService and the Scheduler. */
+export function train(
+  chain: Chain,
+  data: Dataset,
+  options: TrainOptions,
+): Effect.Effect<TrainResult, RematError, BackendService | Scheduler> {
+  return Effect.gen(function* () {
+    const backend = yield* BackendService;
+    const scheduler = yield* Scheduler;
+    yield* attempt(() => checkOptions(options));
+    const plan = typeof options.plan === "function" ? options.plan(chain) : options.plan ?? storeAllPlan(chain.stages.length);
+    const seed = options.seed ?? 0;
+    const params = options.params ?? initParams(chain, backend, seed);
+    const optimizer = yield* Effect.acquireRelease(
+      Effect.sync(() => new OptimizerState(options.optimizer ?? adamw(), backend, params)),
+      (s) => Effect.sync(() => s.release()),
+    );
+    const history: StepReport[] = [];
+    const run = Effect.gen(function* () {
+      for (let step = 0; step < options.steps; step++) {
+        const started = performance.now();
+        const batch = yield* attempt(() => uploadBatch(backend, chain, data, step, options.batch));
+        const out = yield* scheduler.step(chain, params, plan, batch, { seed, step }).pipe(
+          Effect.ensuring(Effect.sync(() => (batch.x.release(), batch.y.release()))),
+        );
+        optimizer.step(params, out.grads);
+        for (const row of out.grads) for (const g of row) g.release();
+        const loss = (yield* Effect.promise(() => backend.read(out.loss)))[0]!;
+        out.loss.release();
+        if (!Number.isFinite(loss)) return yield* Effect.fail(new NonFiniteLoss({ step, loss }));
+        const report = { step, loss, ms: performance.now() - started, peakBytes: out.peakBytes };
+        history.push(report);
+        options.onStep?.(report);
+      }
+    });
+    yield* run.pipe(Effect.onError(() => Effect.sync(() => options.params ? undefined : releaseParams(params))));
+    return { history, params, plan, memory: backend.memory.report() };
+  }).pipe(Effect.scoped);
+}
+
+/** Copies one batch to the backend, checking it against the chain's layout. */
+export function uploadBatch(backend: Backend, chain: Chain, data: Dataset, step: number, size: number): StepBatch {
+  const host = data.batch(step, size);
+  const xShape = [size, ...chain.input.shape];
+  const yShape = [size, ...chain.target.shape];
+  const xSize = xShape.reduce((a, b) => a * b, 1);
+  const ySize = yShape.reduce((a, b) => a * b, 1);
+  if (host.x.length !== xSize) {
+    throw new InvalidArgument({ name: `${data.name} batch x length`, value: host.x.length, expected: `${xSize} for shape [${xShape}]` });
+  }
+  if (host.y.length !== ySize) {
+    throw new InvalidArgument({ name: `${data.name} batch y length`, value: host.y.length, expected: `${ySize} for shape [${yShape}]` });
+  }
+  const x = chain.input.dtype === "i32"
+    ? backend.upload(host.x instanceof Int32Array ? host.x : Int32Array.from(host.x), xShape, "i32", "io")
+    : backend.upload(host.x instanceof Float32Array ? host.x : Float32Array.from(host.x), xShape, "f32", "io");
+  const y = backend.upload(host.y, yShape, "i32", "io");
+  return { x, y };
+}
+
+function checkOptions(o: TrainOptions): void {
+  for (const name of ["steps", "batch"] as const) {
+    const v = o[name];
+    if (!Number.isInteger(v) || v < 1) throw new InvalidArgument({ name, value: v, expected: "a positive integer" });
+  }
+}
