@@ -34,3 +34,4 @@ export * from "./scheduler.ts";
 export * from "./data.ts";
 export * from "./optim/optimizer.ts";
 export * from "./train.ts";
+export * from "./runtime.ts";

@@ -23,7 +23,7 @@ export function rowKernels(bk: CpuBackend): Pick<KernelTable, "biasAdd" | "sumRo
       // y[r, j] = x[r, j] + bias[j]
       const t = bk.alloc(x.shape, "f32");
       const y = f32(t), a = f32(x), b = f32(bias);
-      const n = b.length === 0 ? 0 : bias.size, rows = n === 0 ? 0 : x.size / n;
+      const n = bias.size, rows = n === 0 ? 0 : x.size / n;
       for (let r = 0; r < rows; r++) {
         const off = r * n;
         for (let j = 0; j < n; j++) y[off + j] = a[off + j] + b[j];

@@ -1,0 +1,76 @@
+/**
+ * Helpers for suites that run whole training steps on a backend.
+ * @module
+ */
+import type { Backend } from "../backend.ts";
+import type { Chain } from "../chain.ts";
+import { executePlan } from "../execute.ts";
+import type { Params } from "../params.ts";
+import type { Plan } from "../plan.ts";
+import { mix32 } from "../random.ts";
+
+/** A batch on the host for a chain: random features or token ids, random labels. */
+export function randomBatch(chain: Chain, batch: number, seed: number): { x: Float32Array | Int32Array; y: Int32Array } {
+  const xSize = batch * chain.input.shape.reduce((a, b) => a * b, 1);
+  const ySize = batch * chain.target.shape.reduce((a, b) => a * b, 1);
+  const vocab = Number(chain.config.vocab ?? 2);
+  const classes = Number(chain.config.classes ?? chain.config.vocab ?? 2);
+  const u = (i: number) => mix32((mix32(seed) ^ i) >>> 0) / 4294967296;
+  const x = chain.input.dtype === "i32"
+    ? Int32Array.from({ length: xSize }, (_, i) => Math.floor(u(i) * vocab))
+    : Float32Array.from({ length: xSize }, (_, i) => 2 * u(i) - 1);
+  const y = Int32Array.from({ length: ySize }, (_, i) => Math.floor(u(xSize + i) * classes));
+  return { x, y };
+}
+
+/** Loss and host copies of every parameter gradient for one executed plan. */
+export interface HostStep {
+  readonly loss: number;
+  readonly grads: Float32Array[][];
+  readonly peakBytes: number;
+  readonly forwards: ReadonlyArray<number>;
+}
+
+/** Runs one step of `plan` and copies its results to the host, releasing everything it made. */
+export async function hostStep(
+  backend: Backend,
+  chain: Chain,
+  params: Params,
+  plan: Plan,
+  host: { x: Float32Array | Int32Array; y: Int32Array },
+  key = { seed: 1, step: 0 },
+): Promise<HostStep> {
+  const batch = host.y.length / Math.max(1, chain.target.shape.reduce((a, b) => a * b, 1));
+  const xShape = [batch, ...chain.input.shape];
+  const x = host.x instanceof Int32Array
+    ? backend.upload(host.x, xShape, "i32", "io")
+    : backend.upload(host.x, xShape, "f32", "io");
+  const y = backend.upload(host.y, [batch, ...chain.target.shape], "i32", "io");
+  try {
+    const out = executePlan(backend, chain, params, plan, { x, y }, key);
+    const loss = (await backend.read(out.loss))[0]!;
+    out.loss.release();
+    const grads: Float32Array[][] = [];
+    for (const row of out.grads) {
+      const r: Float32Array[] = [];
+      for (const g of row) {
+        r.push((await backend.read(g)) as Float32Array);
+        g.release();
+      }
+      grads.push(r);
+    }
+    return { loss, grads, peakBytes: out.peakBytes, forwards: out.forwards };
+  } finally {
+    x.release();
+    y.release();
+  }
+}
+
+/** True when two float arrays hold the same bits. */
+export function bitEqual(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return false;
+  return true;
+}
