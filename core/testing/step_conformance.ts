@@ -16,7 +16,8 @@ import type { Backend } from "../backend.ts";
 import type { Chain } from "../chain.ts";
 import { gpt } from "../models/gpt.ts";
 import { mlp } from "../models/mlp.ts";
-import { initParams, releaseParams } from "../params.ts";
+import { initParams, type Params, releaseParams } from "../params.ts";
+import { bitsAt, keyHash } from "../random.ts";
 import { storeAllPlan } from "../plan.ts";
 import { bitEqual, type HostStep, hostStep, randomBatch } from "./step_helpers.ts";
 
@@ -38,6 +39,17 @@ export const smallChain: fc.Arbitrary<Chain> = fc.oneof(
   }).map(({ headDim, ...c }) => gpt({ ...c, dModel: c.heads * headDim, hidden: 2 * c.heads * headDim })),
 );
 
+/** Parameters drawn uniformly from [-0.7, 0.7], deterministic in the seed. */
+export function randomParams(backend: Backend, chain: Chain, seed: number): Params {
+  return chain.stages.map((stage, si) =>
+    stage.params.map((spec, pj) => {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const host = Float32Array.from({ length: n }, (_, i) => 0.7 * (2 * (bitsAt(keyHash({ seed, step: si, stage: pj, site: 0 }), i) / 4294967296) - 1));
+      return backend.upload(host, spec.shape, "f32", "parameter");
+    })
+  );
+}
+
 /** Registers the step suite for a backend. */
 export function runStepConformance(name: string, makeBackend: () => Backend | Promise<Backend>): void {
   describe(`${name}: training step conformance`, () => {
@@ -45,13 +57,15 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
       const backend = await makeBackend();
       await fc.assert(
         fc.asyncProperty(smallChain, fc.integer({ min: 1, max: 3 }), fc.nat(1000), async (chain, batch, seed) => {
-          const params = initParams(chain, backend, seed);
+          // Parameters of order one (not the default small init) keep every layer well inside
+          // the regime where a central difference of step h resolves the gradient in f32.
+          const params = randomParams(backend, chain, seed);
           const host = randomBatch(chain, batch, seed);
           const plan = storeAllPlan(chain.stages.length);
           try {
             const { grads } = await hostStep(backend, chain, params, plan, host);
             // Probe a few entries of every parameter: f32 loss, step h, central differences.
-            const h = 1e-2;
+            const h = 4e-3;
             for (let s = 0; s < params.length; s++) {
               for (let j = 0; j < params[s]!.length; j++) {
                 const p = params[s]![j]!;
@@ -80,7 +94,8 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
             releaseParams(params);
           }
         }),
-        { numRuns: 8 },
+        // A fixed seed: a difference straddling a relu kink would make a random seed flaky.
+        { numRuns: 8, seed: 20261122 },
       );
       assert.equal(backend.memory.report().activationLive, 0);
       backend.dispose();
