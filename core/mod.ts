@@ -35,3 +35,4 @@ export * from "./data.ts";
 export * from "./optim/optimizer.ts";
 export * from "./train.ts";
 export * from "./runtime.ts";
+export * from "./meta_backend.ts";

@@ -78,6 +78,6 @@ test("validatePlan rejects every random single-instruction corruption of store-a
 test("formatPlan lists numbered instructions", () => {
   const text = formatPlan(storeAllPlan(2));
   assert.match(text, /plan storeAll for 2 stages, 7 instructions/);
-  assert.match(text, /   0  forward 0 record/);
-  assert.match(text, /   3  free x2/);
+  assert.match(text, / {3}0 {2}forward 0 record/);
+  assert.match(text, / {3}3 {2}free x2/);
 });

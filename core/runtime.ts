@@ -4,7 +4,7 @@
  */
 import { Layer } from "effect";
 import { type Backend, BackendService } from "./backend.ts";
-import { Scheduler, SchedulerLive } from "./scheduler.ts";
+import { type Scheduler, SchedulerLive } from "./scheduler.ts";
 
 /**
  * Provides `backend` as the BackendService and a Scheduler over it.

@@ -18,7 +18,8 @@ import { gpt } from "../models/gpt.ts";
 import { mlp } from "../models/mlp.ts";
 import { initParams, type Params, releaseParams } from "../params.ts";
 import { bitsAt, keyHash } from "../random.ts";
-import { storeAllPlan } from "../plan.ts";
+import { type Plan, storeAllPlan } from "../plan.ts";
+import { MetaBackend } from "../meta_backend.ts";
 import { bitEqual, type HostStep, hostStep, randomBatch } from "./step_helpers.ts";
 
 /** Small chains of both kinds, drawn by fast-check. */
@@ -121,6 +122,22 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
       backend.dispose();
     });
 
+    test("a step's measured peak equals the meta backend's prediction, byte for byte", async () => {
+      const backend = await makeBackend();
+      await fc.assert(
+        fc.asyncProperty(smallChain, fc.integer({ min: 1, max: 3 }), fc.boolean(), async (chain, batch, dropout) => {
+          const c = dropout ? withDropout(chain) : chain;
+          const host = randomBatch(c, batch, 5);
+          const plan = storeAllPlan(c.stages.length);
+          const measured = await peakOf(backend, c, plan, host);
+          const predicted = await peakOf(new MetaBackend(), c, plan, host);
+          assert.equal(measured, predicted, c.name);
+        }),
+        { numRuns: 20 },
+      );
+      backend.dispose();
+    });
+
     test("a step releases every activation, tape and gradient it made", async () => {
       const backend = await makeBackend();
       const chain = mlp({ depth: 3, width: 4, hidden: 5, classes: 3, inputs: 2, dropout: 0.25 });
@@ -159,4 +176,19 @@ export function runTrainDeterminism(name: string, makeBackend: () => Backend | P
     }
     finals[0]!.forEach((row, s) => row.forEach((p, j) => assert.ok(bitEqual(p, finals[1]![s]![j]!), `stage ${s} param ${j}`)));
   });
+}
+
+async function peakOf(backend: Backend, chain: Chain, plan: Plan, host: { x: Float32Array | Int32Array; y: Int32Array }): Promise<number> {
+  const params = initParams(chain, backend, 0);
+  const r = await hostStep(backend, chain, params, plan, host);
+  releaseParams(params);
+  return r.peakBytes;
+}
+
+/** The same model with dropout 0.2 where it has dropout sites. */
+function withDropout(chain: Chain): Chain {
+  const cfg = chain.config as Record<string, number>;
+  return cfg.model === ("gpt" as unknown)
+    ? gpt({ layers: cfg.layers!, dModel: cfg.dModel!, heads: cfg.heads!, seqLen: cfg.seqLen!, vocab: cfg.vocab!, hidden: cfg.hidden!, dropout: 0.2 })
+    : mlp({ depth: cfg.depth!, width: cfg.width!, hidden: cfg.hidden!, classes: cfg.classes!, inputs: cfg.inputs!, dropout: 0.2 });
 }
