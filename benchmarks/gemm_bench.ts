@@ -3,11 +3,18 @@
  *
  *   npx deno run -A benchmarks/gemm_bench.ts      (or: npx bun benchmarks/gemm_bench.ts)
  *
- * Prints GFLOP/s as the median of 7 timed samples after warm-up, and the gemm time of a
+ * Prints GFLOP/s as the median of 7 timed samples (each ≥ 40 ms of calls) after warm-up, and the gemm time of a
  * 32-block training step (6 matmuls per block) projected from the six MLP rows.
+ * With `--js`, measures the pure-JS fallback kernel instead.
  * @module
  */
-import { gemm, type GemmShape } from "../backends/cpu/gemm.ts";
+import process from "node:process";
+import { gemm as gemmBest, type GemmShape } from "../backends/cpu/gemm.ts";
+import { gemmJs } from "../backends/cpu/gemm/js_kernel.ts";
+import { wasmGemmAvailable } from "../backends/cpu/gemm/wasm_kernel.ts";
+
+const useJs = process.argv.includes("--js");
+const gemm = useJs ? gemmJs : gemmBest;
 
 interface Case extends GemmShape {
   readonly name: string;
@@ -62,36 +69,51 @@ function random(len: number, seed: number): Float32Array {
   return out;
 }
 
-/** Median seconds per call. */
-function time(c: Case): number {
-  const a = random(c.m * c.k, 1);
-  const b = random(c.k * c.n, 2);
-  const out = new Float32Array(c.m * c.n);
-  const warmEnd = performance.now() + 200;
-  do gemm(a, b, out, c); while (performance.now() < warmEnd);
-  const samples: number[] = [];
-  for (let s = 0; s < SAMPLES; s++) {
-    let calls = 0;
-    const t0 = performance.now();
-    let t1 = t0;
-    while (t1 - t0 < SAMPLE_MS) {
-      gemm(a, b, out, c);
-      calls++;
-      t1 = performance.now();
-    }
-    samples.push((t1 - t0) / 1000 / calls);
+/** Seconds per call, averaged over calls filling at least SAMPLE_MS. */
+function sample(c: Case, a: Float32Array, b: Float32Array, out: Float32Array): number {
+  let calls = 0;
+  const t0 = performance.now();
+  let t1 = t0;
+  while (t1 - t0 < SAMPLE_MS) {
+    gemm(a, b, out, c);
+    calls++;
+    t1 = performance.now();
   }
-  samples.sort((x, y) => x - y);
-  return samples[SAMPLES >> 1];
+  return (t1 - t0) / 1000 / calls;
 }
 
-const runtime = "Deno" in globalThis ? `deno ${(globalThis as any).Deno.version.deno}` : "Bun" in globalThis
+/**
+ * Median seconds per call of each case. Samples are taken round-robin over the cases so that a
+ * burst of interference from elsewhere on the machine is spread over them rather than hitting one.
+ */
+function timeAll(): number[] {
+  const inputs = cases.map((c) => ({
+    a: random(c.m * c.k, 1),
+    b: random(c.k * c.n, 2),
+    out: new Float32Array(c.m * c.n),
+  }));
+  cases.forEach((c, i) => {
+    const warmEnd = performance.now() + 100;
+    do gemm(inputs[i].a, inputs[i].b, inputs[i].out, c); while (performance.now() < warmEnd);
+  });
+  const samples = cases.map((): number[] => []);
+  for (let s = 0; s < SAMPLES; s++) {
+    cases.forEach((c, i) => samples[i].push(sample(c, inputs[i].a, inputs[i].b, inputs[i].out)));
+  }
+  return samples.map((t) => t.sort((x, y) => x - y)[SAMPLES >> 1]);
+}
+
+const runtime = "Deno" in globalThis
+  ? `deno ${(globalThis as any).Deno.version.deno}`
+  : "Bun" in globalThis
   ? `bun ${(globalThis as any).Bun.version}`
   : "unknown runtime";
-console.log(`gemm benchmark (${runtime}), median of ${SAMPLES} samples`);
+const kernel = useJs || !wasmGemmAvailable ? "pure-JS kernel" : "WebAssembly SIMD kernel";
+console.log(`gemm benchmark (${runtime}, ${kernel}), median of ${SAMPLES} samples`);
 let stepSeconds = 0;
-for (const c of cases) {
-  const sec = time(c);
+const seconds = timeAll();
+for (const [i, c] of cases.entries()) {
+  const sec = seconds[i];
   stepSeconds += sec * c.perBlock * BLOCKS;
   const gflops = (2 * c.m * c.n * c.k) / sec / 1e9;
   console.log(`${c.name.padEnd(38)} ${gflops.toFixed(2).padStart(7)} GFLOP/s  ${(sec * 1e3).toFixed(3)} ms`);

@@ -1,14 +1,17 @@
 /**
  * Multi-head self-attention core (scores, causal softmax, weighted values) and its
- * backward from the saved probabilities, one (batch, head) block at a time.
+ * backward from the saved probabilities. Each (batch, head) block is packed into
+ * contiguous [T, dh] panels so every product runs on `gemm`.
  * @module
  */
 import type { KernelTable } from "@remat/core";
 import { type CpuBackend, f32 } from "./cpu_backend.ts";
+import { gemm } from "./gemm.ts";
 
 /**
  * The attention kernels of a CPU backend. q, k, v are [B, T, D]; head h owns columns
- * h·dh … (h+1)·dh − 1 with dh = D/heads; probabilities are [B, H, T, T].
+ * h·dh … (h+1)·dh − 1 with dh = D/heads; probabilities are [B, H, T, T], exactly 0 at
+ * masked (key after query) positions.
  * @param bk the backend whose accountant owns the outputs
  * @example
  * ```ts
@@ -20,42 +23,35 @@ export function attentionKernels(bk: CpuBackend): Pick<KernelTable, "attention" 
     attention(q, k, v, heads, causal) {
       // S = Q·Kᵀ/√dh (key j > query i masked when causal); P = softmax_j(S); O = P·V
       const [B, T, D] = q.shape as [number, number, number];
-      const dh = D / heads, scale = 1 / Math.sqrt(dh);
+      const dh = D / heads, scale = 1 / Math.sqrt(dh), tt = T * T, panel = T * dh;
       const ot = bk.alloc([B, T, D], "f32");
       const pt = bk.alloc([B, heads, T, T], "f32");
+      if (panel === 0) return { out: ot, probs: pt };
       const o = f32(ot), P = f32(pt), Q = f32(q), K = f32(k), V = f32(v);
-      const row = new Float64Array(T), acc = new Float64Array(dh);
+      const qh = new Float32Array(panel), kh = new Float32Array(panel), vh = new Float32Array(panel);
+      const oh = new Float32Array(panel), s = new Float32Array(tt);
       for (let b = 0; b < B; b++) {
-        const seq = b * T * D;
         for (let h = 0; h < heads; h++) {
-          const col = seq + h * dh, pBase = (b * heads + h) * T * T;
+          const col = b * T * D + h * dh, pBase = (b * heads + h) * tt;
+          pack(Q, qh, col, D, T, dh);
+          pack(K, kh, col, D, T, dh);
+          pack(V, vh, col, D, T, dh);
+          gemm(qh, kh, s, { m: T, n: T, k: dh, transA: false, transB: true });
           for (let i = 0; i < T; i++) {
-            const qi = col + i * D, jEnd = causal ? i + 1 : T;
+            const sRow = i * T, pRow = pBase + sRow, jEnd = causal ? i + 1 : T;
             let mx = -Infinity;
-            for (let j = 0; j < jEnd; j++) {
-              const kj = col + j * D;
-              let s = 0;
-              for (let d = 0; d < dh; d++) s += Q[qi + d] * K[kj + d];
-              s *= scale;
-              row[j] = s;
-              if (s > mx) mx = s;
-            }
+            for (let j = 0; j < jEnd; j++) if (s[sRow + j] > mx) mx = s[sRow + j];
             let sum = 0;
             for (let j = 0; j < jEnd; j++) {
-              const e = Math.exp(row[j] - mx);
-              row[j] = e;
+              const e = Math.exp((s[sRow + j] - mx) * scale);
+              P[pRow + j] = e;
               sum += e;
             }
-            const inv = 1 / sum, pRow = pBase + i * T;
-            acc.fill(0);
-            for (let j = 0; j < jEnd; j++) {
-              const pj = row[j] * inv;
-              P[pRow + j] = pj;
-              const vj = col + j * D;
-              for (let d = 0; d < dh; d++) acc[d] += pj * V[vj + d];
-            }
-            for (let d = 0; d < dh; d++) o[qi + d] = acc[d];
+            const inv = 1 / sum;
+            for (let j = 0; j < jEnd; j++) P[pRow + j] *= inv;
           }
+          gemm(P.subarray(pBase, pBase + tt), vh, oh, { m: T, n: dh, k: T, transA: false, transB: false });
+          unpack(oh, o, col, D, T, dh, 1);
         }
       }
       return { out: ot, probs: pt };
@@ -63,62 +59,60 @@ export function attentionKernels(bk: CpuBackend): Pick<KernelTable, "attention" 
     attentionBackward(q, k, v, probs, dout, heads) {
       // dV = Pᵀ·dO; dP = dO·Vᵀ; dS = P⊙(dP − rowsum(dP⊙P)); dQ = dS·K·s; dK = dSᵀ·Q·s
       const [B, T, D] = q.shape as [number, number, number];
-      const dh = D / heads, scale = 1 / Math.sqrt(dh);
+      const dh = D / heads, scale = 1 / Math.sqrt(dh), tt = T * T, panel = T * dh;
       const dqt = bk.alloc([B, T, D], "f32");
       const dkt = bk.alloc([B, T, D], "f32");
       const dvt = bk.alloc([B, T, D], "f32");
+      if (panel === 0) return { dq: dqt, dk: dkt, dv: dvt };
       const dQ = f32(dqt), dK = f32(dkt), dV = f32(dvt);
       const Q = f32(q), K = f32(k), V = f32(v), P = f32(probs), dO = f32(dout);
-      const dS = new Float64Array(T * T), acc = new Float64Array(dh);
-      const accK = new Float64Array(T * dh), accV = new Float64Array(T * dh);
+      const qh = new Float32Array(panel), kh = new Float32Array(panel), vh = new Float32Array(panel);
+      const doh = new Float32Array(panel), gh = new Float32Array(panel), ds = new Float32Array(tt);
       for (let b = 0; b < B; b++) {
-        const seq = b * T * D;
         for (let h = 0; h < heads; h++) {
-          const col = seq + h * dh, pBase = (b * heads + h) * T * T;
-          accK.fill(0);
-          accV.fill(0);
+          const col = b * T * D + h * dh, pBase = (b * heads + h) * tt;
+          const ph = P.subarray(pBase, pBase + tt);
+          pack(Q, qh, col, D, T, dh);
+          pack(K, kh, col, D, T, dh);
+          pack(V, vh, col, D, T, dh);
+          pack(dO, doh, col, D, T, dh);
+          gemm(ph, doh, gh, { m: T, n: dh, k: T, transA: true, transB: false });
+          unpack(gh, dV, col, D, T, dh, 1);
+          gemm(doh, vh, ds, { m: T, n: T, k: dh, transA: false, transB: true });
           for (let i = 0; i < T; i++) {
-            const oi = col + i * D, pRow = pBase + i * T, sRow = i * T;
-            // dP row and its P-weighted sum; masked (P = 0) entries give dS = 0
+            const row = i * T;
             let dot = 0;
-            for (let j = 0; j < T; j++) {
-              const p = P[pRow + j];
-              if (p === 0) {
-                dS[sRow + j] = 0;
-                continue;
-              }
-              const vj = col + j * D;
-              let s = 0;
-              for (let d = 0; d < dh; d++) s += dO[oi + d] * V[vj + d];
-              dS[sRow + j] = s;
-              dot += s * p;
-            }
-            acc.fill(0);
-            for (let j = 0; j < T; j++) {
-              const p = P[pRow + j];
-              if (p === 0) continue;
-              const ds = p * (dS[sRow + j] - dot);
-              dS[sRow + j] = ds;
-              // i ascending per (j, d): dV[j] += p·dO[i], dK[j] += dS·Q[i]
-              const kj = col + j * D, aj = j * dh;
-              for (let d = 0; d < dh; d++) {
-                acc[d] += ds * K[kj + d];
-                accV[aj + d] += p * dO[oi + d];
-                accK[aj + d] += ds * Q[oi + d];
-              }
-            }
-            for (let d = 0; d < dh; d++) dQ[oi + d] = acc[d] * scale;
+            for (let j = 0; j < T; j++) dot += ds[row + j] * ph[row + j];
+            for (let j = 0; j < T; j++) ds[row + j] = ph[row + j] * (ds[row + j] - dot);
           }
-          for (let j = 0; j < T; j++) {
-            const dst = col + j * D, aj = j * dh;
-            for (let d = 0; d < dh; d++) {
-              dK[dst + d] = accK[aj + d] * scale;
-              dV[dst + d] = accV[aj + d];
-            }
-          }
+          gemm(ds, kh, gh, { m: T, n: dh, k: T, transA: false, transB: false });
+          unpack(gh, dQ, col, D, T, dh, scale);
+          gemm(ds, qh, gh, { m: T, n: dh, k: T, transA: true, transB: false });
+          unpack(gh, dK, col, D, T, dh, scale);
         }
       }
       return { dq: dqt, dk: dkt, dv: dvt };
     },
   };
+}
+
+/** Copies the [T, dh] column block starting at `col` (row stride D) into a contiguous panel. */
+function pack(src: Float32Array, dst: Float32Array, col: number, D: number, T: number, dh: number): void {
+  for (let t = 0; t < T; t++) dst.set(src.subarray(col + t * D, col + t * D + dh), t * dh);
+}
+
+/** Writes a contiguous [T, dh] panel, times `s`, into the column block at `col`. */
+function unpack(
+  src: Float32Array,
+  dst: Float32Array,
+  col: number,
+  D: number,
+  T: number,
+  dh: number,
+  s: number,
+): void {
+  for (let t = 0; t < T; t++) {
+    const o = col + t * D, r = t * dh;
+    for (let d = 0; d < dh; d++) dst[o + d] = s * src[r + d];
+  }
 }

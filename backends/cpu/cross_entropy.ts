@@ -13,7 +13,9 @@ import { type CpuBackend, f32, i32 } from "./cpu_backend.ts";
  * const { crossEntropy } = crossEntropyKernels(new CpuBackend());
  * ```
  */
-export function crossEntropyKernels(bk: CpuBackend): Pick<KernelTable, "crossEntropy" | "crossEntropyBackward"> {
+export function crossEntropyKernels(
+  bk: CpuBackend,
+): Pick<KernelTable, "crossEntropy" | "crossEntropyBackward"> {
   return {
     crossEntropy(logits, labels) {
       // loss = (1/N) Σ_n (log Σ_c exp x[n,c] − x[n, label_n]); probs = softmax(x)

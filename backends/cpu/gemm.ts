@@ -1,8 +1,14 @@
 /**
  * General matrix multiply on raw Float32Arrays: c[M,N] = op(a)·op(b), overwriting c.
- * Deterministic: every c element is summed over k in ascending order.
+ *
+ * Runs a blocked WebAssembly SIMD kernel (./wasm/gemm.wat) where the engine supports it, else a
+ * blocked pure-JS kernel. Either way every c element is summed over k in ascending order, so the
+ * same inputs always give bit-identical outputs. (The wasm kernel's bits are also the same under
+ * V8 and JavaScriptCore; the JS fallback accumulates in float64, so its bits differ from it.)
  * @module
  */
+import { gemmJs } from "./gemm/js_kernel.ts";
+import { gemmWasm, wasmGemmAvailable } from "./gemm/wasm_kernel.ts";
 
 /** Layout of a gemm call. */
 export interface GemmShape {
@@ -15,18 +21,10 @@ export interface GemmShape {
   readonly transB: boolean;
 }
 
-/** c = op(a)·op(b). Reference version; to be replaced by a blocked kernel. */
+/** c = op(a)·op(b): a is [M,K] ([K,M] if transA), b is [K,N] ([N,K] if transB), c is [M,N]. */
 export function gemm(a: Float32Array, b: Float32Array, c: Float32Array, s: GemmShape): void {
-  const { m, n, k, transA, transB } = s;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let acc = 0;
-      for (let p = 0; p < k; p++) {
-        const av = transA ? a[p * m + i] : a[i * k + p];
-        const bv = transB ? b[j * k + p] : b[p * n + j];
-        acc += av * bv;
-      }
-      c[i * n + j] = acc;
-    }
-  }
+  const { m, n, k } = s;
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) c.fill(0, 0, m * n);
+  else if (!wasmGemmAvailable || !gemmWasm(a, b, c, s)) gemmJs(a, b, c, s);
 }

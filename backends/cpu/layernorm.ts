@@ -3,8 +3,8 @@
  * @module
  */
 import type { KernelTable } from "@remat/core";
+import { lastDim } from "./_shape.ts";
 import { type CpuBackend, f32 } from "./cpu_backend.ts";
-import { lastDim } from "./softmax.ts";
 
 /**
  * The layernorm kernels of a CPU backend.

@@ -3,9 +3,9 @@
  * @module
  */
 import type { KernelTable } from "@remat/core";
+import { lastDim } from "./_shape.ts";
 import { type CpuBackend, f32 } from "./cpu_backend.ts";
 import { gemm } from "./gemm.ts";
-import { lastDim } from "./softmax.ts";
 
 /**
  * The matmul kernel of a CPU backend. Leading dimensions of `a` fold into rows

@@ -3,6 +3,7 @@
  * @module
  */
 import type { KernelTable } from "@remat/core";
+import { lastDim } from "./_shape.ts";
 import { type CpuBackend, f32 } from "./cpu_backend.ts";
 
 /**
@@ -49,9 +50,4 @@ export function softmaxKernels(bk: CpuBackend): Pick<KernelTable, "softmax" | "s
       return t;
     },
   };
-}
-
-/** The last dimension (1 for a scalar shape). */
-export function lastDim(shape: ReadonlyArray<number>): number {
-  return shape.length === 0 ? 1 : shape[shape.length - 1];
 }

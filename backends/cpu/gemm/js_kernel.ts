@@ -2,8 +2,8 @@
  * Pure-JS blocked gemm: the fallback when WebAssembly SIMD is unavailable.
  *
  * B is packed into KC×NR column panels and A into MR×KC row panels (transposes are absorbed
- * by the packing), then a 4×4 register tile of float64 accumulators runs over k.
- * Each c element is summed over k in ascending order, so results are deterministic.
+ * by the packing), then a 4×4 register tile of float64 accumulators runs over each KC slice of k,
+ * the slices being added into c in ascending order, so results are deterministic.
  * @module
  */
 import type { GemmShape } from "../gemm.ts";
@@ -14,12 +14,19 @@ const KC = 256;
 const MC = 64;
 const NC = 512;
 
-let packA = new Float64Array(MC * KC);
-let packB = new Float64Array(NC * KC);
+const packA = new Float64Array(MC * KC);
+const packB = new Float64Array(NC * KC);
 
 /** Packs rows [i0, i0+mc) × k-range [p0, p0+kc) of op(a) into MR-row panels, zero-padded. */
 function packPanelsA(
-  a: Float32Array, m: number, k: number, transA: boolean, i0: number, mc: number, p0: number, kc: number,
+  a: Float32Array,
+  m: number,
+  k: number,
+  transA: boolean,
+  i0: number,
+  mc: number,
+  p0: number,
+  kc: number,
 ): void {
   const out = packA;
   let o = 0;
@@ -36,7 +43,14 @@ function packPanelsA(
 
 /** Packs columns [j0, j0+nc) × k-range [p0, p0+kc) of op(b) into NR-column panels, zero-padded. */
 function packPanelsB(
-  b: Float32Array, n: number, k: number, transB: boolean, j0: number, nc: number, p0: number, kc: number,
+  b: Float32Array,
+  n: number,
+  k: number,
+  transB: boolean,
+  j0: number,
+  nc: number,
+  p0: number,
+  kc: number,
 ): void {
   const out = packB;
   let o = 0;
@@ -69,7 +83,18 @@ export function gemmJs(a: Float32Array, b: Float32Array, c: Float32Array, s: Gem
         packPanelsA(a, m, k, transA, i0, mc, p0, kc);
         for (let jr = 0; jr < nc; jr += NR) {
           for (let ir = 0; ir < mc; ir += MR) {
-            tile(c, n, i0 + ir, j0 + jr, Math.min(MR, mc - ir), Math.min(NR, nc - jr), ir * kc, jr * kc, kc, first);
+            tile(
+              c,
+              n,
+              i0 + ir,
+              j0 + jr,
+              Math.min(MR, mc - ir),
+              Math.min(NR, nc - jr),
+              ir * kc,
+              jr * kc,
+              kc,
+              first,
+            );
           }
         }
       }
@@ -79,8 +104,16 @@ export function gemmJs(a: Float32Array, b: Float32Array, c: Float32Array, s: Gem
 
 /** One MR×NR tile of c over kc packed k-steps; stores when `first`, else accumulates. */
 function tile(
-  c: Float32Array, n: number, i: number, j: number, rows: number, cols: number,
-  ai: number, bi: number, kc: number, first: boolean,
+  c: Float32Array,
+  n: number,
+  i: number,
+  j: number,
+  rows: number,
+  cols: number,
+  ai: number,
+  bi: number,
+  kc: number,
+  first: boolean,
 ): void {
   const pa = packA;
   const pb = packB;

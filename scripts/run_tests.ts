@@ -25,7 +25,7 @@ try {
 }
 
 const cases = [...xml.matchAll(/<testcase name="([^"]*)"[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)].map((m) => ({
-  name: m[1]!,
+  name: unescapeXml(m[1]!),
   body: m[3] ?? "",
 }));
 const parents = new Set<string>();
@@ -39,3 +39,7 @@ const skipped = leaves.filter((c) => /<skipped/.test(c.body)).length;
 const passed = leaves.length - failed - skipped;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(run.status ?? 1);
+
+function unescapeXml(s: string): string {
+  return s.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+}

@@ -1,0 +1,4 @@
+import { runKernelConformance } from "@remat/core/testing";
+import { CpuBackend } from "./cpu_backend.ts";
+
+runKernelConformance("cpu", () => new CpuBackend());

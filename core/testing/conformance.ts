@@ -1,0 +1,35 @@
+/**
+ * The kernel conformance suite: one `node:test` suite that every backend runs unchanged.
+ * @module
+ */
+import { describe } from "node:test";
+import type { MakeBackend } from "./_harness.ts";
+import { backwardTests } from "./conformance_backward.ts";
+import { determinismTests } from "./conformance_determinism.ts";
+import { dropoutTests } from "./conformance_dropout.ts";
+import { forwardTests } from "./conformance_forward.ts";
+import { optimizerTests } from "./conformance_optim.ts";
+
+/**
+ * Registers the kernel conformance suite for a backend: every forward kernel against a
+ * float64 host computation, every backward kernel against finite differences of it,
+ * dropout's mask, the optimizer steps, bit-for-bit determinism and leak-free allocation.
+ * Each test builds its own backend with `makeBackend` and disposes it afterwards.
+ * @param name the backend's name, shown in the suite title
+ * @param makeBackend builds a fresh backend
+ * @example
+ * ```ts
+ * import { runKernelConformance } from "@remat/core/testing";
+ * import { CpuBackend } from "@remat/cpu";
+ * runKernelConformance("cpu", () => new CpuBackend());
+ * ```
+ */
+export function runKernelConformance(name: string, makeBackend: MakeBackend): void {
+  describe(`kernel conformance (${name})`, () => {
+    describe("forward", () => forwardTests(makeBackend));
+    describe("backward", () => backwardTests(makeBackend));
+    describe("dropout", () => dropoutTests(makeBackend));
+    describe("optimizers", () => optimizerTests(makeBackend));
+    describe("determinism and memory", () => determinismTests(makeBackend));
+  });
+}

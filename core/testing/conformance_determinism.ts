@@ -1,0 +1,152 @@
+/**
+ * Every kernel, run twice on the same inputs, gives bit-identical fresh outputs, leaves its
+ * inputs untouched (optimizer state aside) and releases to zero live bytes.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { KERNEL_NAMES, type KernelName } from "../kernels.ts";
+import type { Tensor } from "../tensor.ts";
+import { assertSameBits, type MakeBackend, Rng, type Scope, withBackend } from "./_harness.ts";
+
+/** A kernel call on fixed inputs; `run` returns its outputs (already owned by the scope). */
+interface Case {
+  readonly inputs: ReadonlyArray<Tensor>;
+  readonly run: () => ReadonlyArray<Tensor>;
+}
+
+const M = 19, N = 23, K = 17;
+const B = 2, T = 7, D = 6, H = 2;
+
+/** Builds every kernel's case; typed by kernel name so a kernel without one fails to compile. */
+function cases(s: Scope, r: Rng): { readonly [K in KernelName]: () => Case } {
+  const x = () => s.f32(r.values(M * N, -3, 3), [M, N]);
+  const one = (f: (a: Tensor) => Tensor): () => Case => () => {
+    const a = x();
+    return { inputs: [a], run: () => [s.own(f(a))] };
+  };
+  const two = (f: (a: Tensor, b: Tensor) => Tensor): () => Case => () => {
+    const a = x(), b = x();
+    return { inputs: [a, b], run: () => [s.own(f(a, b))] };
+  };
+  const k = s.bk.kernels;
+  const qkv = () => [0, 1, 2].map(() => s.f32(r.values(B * T * D), [B, T, D]));
+  const ids = () => s.i32(r.ints(M, 11), [M]);
+  const labels = () => s.i32(r.ints(M, N), [M]);
+  return {
+    matmul: () => {
+      const a = s.f32(r.values(M * K), [M, K]), b = s.f32(r.values(K * N), [K, N]);
+      return { inputs: [a, b], run: () => [s.own(k.matmul(a, b, {}))] };
+    },
+    add: two(k.add),
+    mul: two(k.mul),
+    scale: one((a) => k.scale(a, 0.37)),
+    biasAdd: () => {
+      const a = x(), b = s.f32(r.values(N), [N]);
+      return { inputs: [a, b], run: () => [s.own(k.biasAdd(a, b))] };
+    },
+    sumRows: one(k.sumRows),
+    relu: one(k.relu),
+    reluBackward: two(k.reluBackward),
+    gelu: one(k.gelu),
+    geluBackward: two(k.geluBackward),
+    tanh: one(k.tanh),
+    tanhBackward: two(k.tanhBackward),
+    softmax: one(k.softmax),
+    softmaxBackward: two(k.softmaxBackward),
+    layernorm: () => {
+      const a = x(), g = s.f32(r.values(N), [N]), b = s.f32(r.values(N), [N]);
+      return { inputs: [a, g, b], run: () => s.own(Object.values(k.layernorm(a, g, b, 1e-5))) };
+    },
+    layernormBackward: () => {
+      const a = x(), g = s.f32(r.values(N), [N]), b = s.f32(r.values(N), [N]), dy = x();
+      const { y, mean, rstd } = k.layernorm(a, g, b, 1e-5);
+      s.own([y, mean, rstd]);
+      const run = () => s.own(Object.values(k.layernormBackward(a, g, mean, rstd, dy)));
+      return { inputs: [a, g, mean, rstd, dy], run };
+    },
+    embedding: () => {
+      const i = ids(), table = s.f32(r.values(11 * N), [11, N]);
+      return { inputs: [i, table], run: () => [s.own(k.embedding(i, table))] };
+    },
+    embeddingBackward: () => {
+      const i = ids(), dy = x();
+      return { inputs: [i, dy], run: () => [s.own(k.embeddingBackward(i, dy, 11))] };
+    },
+    transpose: one(k.transpose),
+    dropout: one((a) => k.dropout(a, 0.3, 99)),
+    dropoutBackward: one((a) => k.dropoutBackward(a, 0.3, 99)),
+    attention: () => {
+      const [q, kk, v] = qkv();
+      return { inputs: [q, kk, v], run: () => s.own(Object.values(k.attention(q, kk, v, H, true))) };
+    },
+    attentionBackward: () => {
+      const [q, kk, v] = qkv(), dout = qkv()[0];
+      const { out, probs } = k.attention(q, kk, v, H, true);
+      s.own([out, probs]);
+      const run = () => s.own(Object.values(k.attentionBackward(q, kk, v, probs, dout, H)));
+      return { inputs: [q, kk, v, probs, dout], run };
+    },
+    crossEntropy: () => {
+      const a = x(), l = labels();
+      return { inputs: [a, l], run: () => s.own(Object.values(k.crossEntropy(a, l))) };
+    },
+    crossEntropyBackward: () => {
+      const probs = s.own(k.softmax(x())), l = labels(), dl = s.f32([1.5], [1]);
+      return { inputs: [probs, l, dl], run: () => [s.own(k.crossEntropyBackward(probs, l, dl))] };
+    },
+    sgdStep: () => {
+      const [p, g, v] = [r.values(M * N), r.values(M * N), r.values(M * N)];
+      const grad = s.f32(g, [M, N]);
+      const run = () => {
+        const tp = s.f32(p, [M, N]), tv = s.f32(v, [M, N]);
+        k.sgdStep(tp, grad, tv, { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
+        return [tp, tv];
+      };
+      return { inputs: [grad], run };
+    },
+    adamwStep: () => {
+      const [p, g, m, v] = [r.values(M * N), r.values(M * N), r.values(M * N), r.values(M * N, 0, 1)];
+      const grad = s.f32(g, [M, N]);
+      const run = () => {
+        const [tp, tm, tv] = [p, m, v].map((a) => s.f32(a, [M, N]));
+        k.adamwStep(tp, grad, tm, tv, {
+          lr: 1e-3,
+          beta1: 0.9,
+          beta2: 0.999,
+          eps: 1e-8,
+          weightDecay: 0.01,
+          t: 3,
+        });
+        return [tp, tm, tv];
+      };
+      return { inputs: [grad], run };
+    },
+  };
+}
+
+/** Registers one determinism test per kernel. */
+export function determinismTests(make: MakeBackend): void {
+  for (const name of KERNEL_NAMES) {
+    test(`${name} is bit-identical on repeated calls, keeps its inputs and frees to zero`, () =>
+      withBackend(make, (scoped) =>
+        scoped(async (s) => {
+          const c = cases(s, new Rng(0x5eed ^ name.length))[name]();
+          const inputsBefore = await Promise.all(c.inputs.map((t) => s.bits(t)));
+          const first = c.run(), second = c.run();
+          assert.equal(first.length, second.length);
+          for (const out of [...first, ...second]) {
+            assert.ok(
+              !c.inputs.some((t) => t.storage === out.storage),
+              `${name} returned an input's storage`,
+            );
+          }
+          for (let i = 0; i < first.length; i++) {
+            assertSameBits(await s.bits(first[i]), await s.bits(second[i]), `${name} output ${i}`);
+          }
+          for (let i = 0; i < c.inputs.length; i++) {
+            assertSameBits(await s.bits(c.inputs[i]), inputsBefore[i], `${name} input ${i} (mutated)`);
+          }
+        })));
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * @remat/core/testing — conformance suites every implementation runs unchanged.
+ *
+ * @example
+ * ```ts
+ * // backends/cpu/conformance_test.ts
+ * import { runKernelConformance } from "@remat/core/testing";
+ * import { CpuBackend } from "@remat/cpu";
+ * runKernelConformance("cpu", () => new CpuBackend());
+ * ```
+ * @module
+ */
+export { runKernelConformance } from "./conformance.ts";
+export type { MakeBackend } from "./_harness.ts";
+export { runStepConformance, runTrainDeterminism, smallChain } from "./step_conformance.ts";
+export { runErrorConformance } from "./errors_conformance.ts";
+export { bitEqual, type HostStep, hostStep, randomBatch } from "./step_helpers.ts";
