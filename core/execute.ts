@@ -7,10 +7,9 @@
  */
 import type { Backend } from "./backend.ts";
 import type { Chain } from "./chain.ts";
-import type { MemoryKind } from "./memory.ts";
 import type { Params } from "./params.ts";
 import { type Plan, validatePlan } from "./plan.ts";
-import { Recorder } from "./recorder.ts";
+import { backwardStage, forwardStage, lossStage, type StepKey } from "./step_ops.ts";
 import type { Tape } from "./tape.ts";
 import type { Tensor } from "./tensor.ts";
 
@@ -20,12 +19,6 @@ export interface StepBatch {
   readonly x: Tensor;
   /** Targets on the backend ([B, ...chain.target.shape], i32). */
   readonly y: Tensor;
-}
-
-/** Where dropout masks are keyed. */
-export interface StepKey {
-  readonly seed: number;
-  readonly step: number;
 }
 
 /** Result of one executed plan. */
@@ -61,43 +54,27 @@ export function executePlan(
   const grads: Tensor[][] = chain.stages.map(() => []);
   const forwards = new Array<number>(n).fill(0);
   let loss: Tensor | null = null;
-  const using = (kind: MemoryKind) => (mem.defaultKind = kind);
   xs[0] = batch.x.retain();
   try {
     for (const ins of plan.instructions) {
       if (ins.op === "forward") {
         const i = ins.stage;
-        using(ins.record ? "tape" : "temporary");
-        const ctx = new Recorder(backend, ins.record, { seed: key.seed, step: key.step, stage: i });
-        const { output, tape } = ctx.finish(chain.stages[i]!.forward(ctx, xs[i]!, params[i]!));
-        output.storage.setKind("activation");
+        const { output, tape } = forwardStage(backend, chain, params, i, xs[i]!, ins.record, key);
         xs[i + 1] = output;
-        tapes[i] = tape ?? tapes[i]!;
+        if (tape) tapes[i] = tape;
         forwards[i]!++;
       } else if (ins.op === "loss") {
-        using("temporary");
-        const ctx = new Recorder(backend, true, { seed: key.seed, step: key.step, stage: n });
-        const { output, tape } = ctx.finish(chain.loss.forward(ctx, xs[n]!, batch.y));
-        output.storage.setKind("io");
-        loss = output;
-        const one = backend.upload(new Float32Array([1]), [1], "f32", "temporary");
-        using("gradient");
-        gs[n] = tape!.backward(backend, one, xs[n]!, []).dx;
-        one.release();
+        const r = lossStage(backend, chain, xs[n]!, batch.y, key);
+        loss = r.loss;
+        gs[n] = r.grad;
       } else if (ins.op === "backward") {
         const i = ins.stage;
-        using("gradient");
-        const { dx, dparams } = tapes[i]!.backward(backend, gs[i + 1]!, xs[i]!, params[i]!);
+        const r = backwardStage(backend, params, i, tapes[i]!, gs[i + 1]!);
         tapes[i] = null;
         gs[i + 1]!.release();
         gs[i + 1] = null;
-        if (i > 0) gs[i] = dx;
-        else dx?.release();
-        grads[i] = dparams.map((g, j) => {
-          const t = g ?? backend.alloc(params[i]![j]!.shape, "f32", "parameterGradient");
-          t.storage.setKind("parameterGradient");
-          return t;
-        });
+        gs[i] = r.grad;
+        grads[i] = r.paramGrads;
       } else {
         xs[ins.value]!.release();
         xs[ins.value] = null;

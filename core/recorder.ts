@@ -43,12 +43,15 @@ export class Recorder {
     return out;
   }
 
-  /** Ends the forward: releases intermediates, hands `output` (owned) and the tape over. */
-  finish(output: Tensor): { output: Tensor; tape: Tape | null } {
+  /**
+   * Ends the forward: releases intermediates, hands `output` (owned) and the tape over.
+   * `input` is the stage input, remembered by the tape for its backward.
+   */
+  finish(output: Tensor, input: Tensor | null = null): { output: Tensor; tape: Tape | null } {
     output.retain();
     for (const t of this.#owned) t.release();
     this.#owned.length = 0;
-    return { output, tape: this.recording ? new Tape(this.#nodes, output) : null };
+    return { output, tape: this.recording ? new Tape(this.#nodes, output, input) : null };
   }
 
   /** c = op(a)·op(b). */

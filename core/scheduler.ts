@@ -6,7 +6,8 @@ import { Context, Effect, Layer } from "effect";
 import { BackendService } from "./backend.ts";
 import type { Chain } from "./chain.ts";
 import { isRematError, type RematError } from "./errors.ts";
-import { executePlan, type StepBatch, type StepKey, type StepOutcome } from "./execute.ts";
+import { executePlan, type StepBatch, type StepOutcome } from "./execute.ts";
+import type { StepKey } from "./step_ops.ts";
 import type { Params } from "./params.ts";
 import type { Plan } from "./plan.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Backend } from "./backend.ts";
-import type { Op } from "./ops/op.ts";
+import type { Op, OpCost } from "./ops/op.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** One recorded op application. */
@@ -30,13 +30,20 @@ export interface StageGradients {
 /** The recorded forward of one stage. */
 export class Tape {
   #released = false;
-  constructor(readonly nodes: ReadonlyArray<TapeNode>, readonly output: Tensor) {}
+  constructor(
+    readonly nodes: ReadonlyArray<TapeNode>,
+    readonly output: Tensor,
+    /** The stage input the forward ran on (identity only), or null when not given. */
+    readonly input: Tensor | null = null,
+  ) {}
 
   /**
    * The reverse sweep: from ∂loss/∂output (not consumed) to the gradients of `x` and
    * `params`, accumulating in tape order so the result is bit-stable. Releases the tape.
+   * `x` defaults to the input the tape was recorded on (a scheduler may have dropped its
+   * own reference to it by now; the identity is what matters).
    */
-  backward(b: Backend, dOut: Tensor, x: Tensor, params: ReadonlyArray<Tensor>): StageGradients {
+  backward(b: Backend, dOut: Tensor, x: Tensor | null, params: ReadonlyArray<Tensor>): StageGradients {
     if (this.#released) throw new Error("remat internal: backward over a released tape");
     const grads = new Map<Tensor, Tensor>();
     grads.set(this.output, dOut.retain());
@@ -67,7 +74,8 @@ export class Tape {
       grads.delete(t);
       return g;
     };
-    const dx = take(x);
+    const input = x ?? this.input;
+    const dx = input ? take(input) : null;
     const dparams = params.map(take);
     for (const g of grads.values()) g.release();
     return { dx, dparams };
@@ -85,6 +93,19 @@ export class Tape {
       }
     }
     return bytes;
+  }
+
+  /** Forward and backward work of the recorded ops, from their cost models. */
+  cost(): OpCost {
+    let ff = 0, fb = 0, bf = 0, bb = 0;
+    for (const n of this.nodes) {
+      const c = n.op.cost(n.inputs.map((t) => t.shape), n.attrs as never);
+      ff += c.forward.flops;
+      fb += c.forward.bytes;
+      bf += c.backward.flops;
+      bb += c.backward.bytes;
+    }
+    return { forward: { flops: ff, bytes: fb }, backward: { flops: bf, bytes: bb } };
   }
 
   /** Drops the saved tensors. Idempotent. */

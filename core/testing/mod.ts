@@ -15,3 +15,6 @@ export type { MakeBackend } from "./_harness.ts";
 export { runStepConformance, runTrainDeterminism, smallChain } from "./step_conformance.ts";
 export { runErrorConformance } from "./errors_conformance.ts";
 export { bitEqual, type HostStep, hostStep, randomBatch } from "./step_helpers.ts";
+export { runPlanConformance } from "./plan_conformance.ts";
+export { arbitraryChain, arbitraryLayer } from "./random_chains.ts";
+export { arbitraryPlan, randomValidPlan } from "./random_plans.ts";

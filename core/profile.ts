@@ -1,0 +1,189 @@
+/**
+ * Profiles: per stage, the bytes a plan's memory depends on and the time of its forward
+ * and backward. Bytes come from running each stage once on the meta backend through the
+ * scheduler's own stage operations, so they are exact for every backend; times come from
+ * the ops' cost model (static) or from measurement on a backend (`measureProfile`).
+ * @module
+ */
+import type { Backend } from "./backend.ts";
+import { activationShapes, type Chain } from "./chain.ts";
+import { MetaBackend } from "./meta_backend.ts";
+import { initParams, type Params, releaseParams } from "./params.ts";
+import { backwardStage, forwardStage, lossStage } from "./step_ops.ts";
+import type { Tensor } from "./tensor.ts";
+
+/** What a plan needs to know of one stage. Bytes are exact; times are in milliseconds. */
+export interface StageProfile {
+  readonly name: string;
+  readonly kind: string;
+  /** Bytes of the stage's output x_{i+1} (and of its gradient g_{i+1}). */
+  readonly outputBytes: number;
+  /** Bytes a recorded tape keeps beyond the stage's input and output storages. */
+  readonly tapeBytes: number;
+  /** Whether the tape keeps the input x_i alive (so freeing x_i early frees nothing). */
+  readonly tapeHoldsInput: boolean;
+  /** Whether the tape keeps the output x_{i+1} alive. */
+  readonly tapeHoldsOutput: boolean;
+  /** Highest bytes above the starting live total while running forward with a tape. */
+  readonly forwardPeakRecord: number;
+  /** Highest bytes above the starting live total while running forward without a tape. */
+  readonly forwardPeakDiscard: number;
+  /** Highest bytes above the starting live total while running the backward. */
+  readonly backwardPeak: number;
+  readonly forwardTime: number;
+  readonly backwardTime: number;
+  readonly forwardFlops: number;
+  readonly backwardFlops: number;
+}
+
+/** A chain's profile for a batch size. */
+export interface Profile {
+  readonly chain: string;
+  readonly batch: number;
+  /** "static" (cost model) or "measured:<backend>". */
+  readonly source: string;
+  readonly stages: ReadonlyArray<StageProfile>;
+  /** The loss: its transient peak (g_n included) and time. */
+  readonly loss: { readonly peak: number; readonly time: number };
+}
+
+/** Rates of the static cost model. */
+export interface CostModel {
+  /** Sustained FLOP/s; default 1e10. */
+  readonly flopsPerSecond?: number;
+  /** Sustained bytes/s of memory traffic; default 1e10. */
+  readonly bytesPerSecond?: number;
+}
+
+/** The exact bytes of every stage and cost-model times, without touching a real backend. */
+export function staticProfile(chain: Chain, batch: number, model: CostModel = {}): Profile {
+  const flops = model.flopsPerSecond ?? 1e10;
+  const bw = model.bytesPerSecond ?? 1e10;
+  const ms = (f: number, b: number) => 1000 * (f / flops + b / bw);
+  const meta = new MetaBackend();
+  const params = initParams(chain, meta, 0);
+  const shapes = activationShapes(chain, batch);
+  const key = { seed: 0, step: 0 };
+  const mem = meta.memory;
+  const stages: StageProfile[] = chain.stages.map((stage, i) => {
+    const x = meta.alloc(shapes[i]!, i === 0 ? chain.input.dtype : "f32", i === 0 ? "io" : "activation");
+    const peakOf = (run: () => void): number => {
+      const before = mem.activationLive;
+      mem.resetPeak();
+      run();
+      return mem.activationPeak - before;
+    };
+    let discardOut: Tensor | null = null;
+    const forwardPeakDiscard = peakOf(() => (discardOut = forwardStage(meta, chain, params, i, x, false, key).output));
+    const outputBytes = discardOut!.storage.bytes;
+    discardOut!.release();
+    const before = mem.activationLive;
+    let rec: ReturnType<typeof forwardStage> | null = null;
+    const forwardPeakRecord = peakOf(() => (rec = forwardStage(meta, chain, params, i, x, true, key)));
+    const { output, tape } = rec!;
+    const tapeBytes = mem.activationLive - before - outputBytes;
+    const holds = (t: Tensor) => tape!.nodes.some((n) => n.saved.some((s) => s.storage === t.storage));
+    const tapeHoldsInput = holds(x);
+    const tapeHoldsOutput = holds(output);
+    const cost = tape!.cost();
+    const g = meta.alloc(output.shape, "f32", "gradient");
+    let back: ReturnType<typeof backwardStage> | null = null;
+    const backwardPeak = peakOf(() => (back = backwardStage(meta, params, i, tape!, g)));
+    back!.grad?.release();
+    for (const p of back!.paramGrads) p.release();
+    g.release();
+    output.release();
+    x.release();
+    return {
+      name: stage.name,
+      kind: stage.kind,
+      outputBytes,
+      tapeBytes,
+      tapeHoldsInput,
+      tapeHoldsOutput,
+      forwardPeakRecord,
+      forwardPeakDiscard,
+      backwardPeak,
+      forwardTime: ms(cost.forward.flops, cost.forward.bytes),
+      backwardTime: ms(cost.backward.flops, cost.backward.bytes),
+      forwardFlops: cost.forward.flops,
+      backwardFlops: cost.backward.flops,
+    };
+  });
+  const n = chain.stages.length;
+  const xn = meta.alloc(shapes[n]!, "f32", "activation");
+  const y = meta.alloc([batch, ...chain.target.shape], "i32", "io");
+  const before = mem.activationLive;
+  mem.resetPeak();
+  const { loss, grad } = lossStage(meta, chain, xn, y, key);
+  const lossPeak = mem.activationPeak - before;
+  loss.release();
+  grad.release();
+  xn.release();
+  y.release();
+  releaseParams(params);
+  const lossTime = stages.length ? ms(5 * (stages[n - 1]!.outputBytes / 4), 2 * stages[n - 1]!.outputBytes) : 0;
+  return { chain: chain.name, batch, source: "static", stages, loss: { peak: lossPeak, time: lossTime } };
+}
+
+/** Options of `measureProfile`. */
+export interface MeasureOptions {
+  /** Timed repetitions per stage (median taken); default 5. */
+  readonly repeats?: number;
+  /** Untimed warm-up repetitions; default 1. */
+  readonly warmup?: number;
+  /** Seed of the parameters used; default 0. */
+  readonly seed?: number;
+}
+
+/**
+ * The static profile's bytes with forward and backward times measured on `backend`:
+ * the median of `repeats` runs of each stage's recorded forward and its backward.
+ */
+export async function measureProfile(
+  chain: Chain,
+  backend: Backend,
+  batch: number,
+  options: MeasureOptions = {},
+): Promise<Profile> {
+  const base = staticProfile(chain, batch);
+  const repeats = options.repeats ?? 5;
+  const warmup = options.warmup ?? 1;
+  const params: Params = initParams(chain, backend, options.seed ?? 0);
+  const shapes = activationShapes(chain, batch);
+  const key = { seed: 0, step: 0 };
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const kindBefore = backend.memory.defaultKind;
+  try {
+    const stages: StageProfile[] = [];
+    for (let i = 0; i < chain.stages.length; i++) {
+      const x = i === 0 && chain.input.dtype === "i32"
+        ? backend.upload(new Int32Array(shapes[0]!.reduce((a, b) => a * b, 1)), shapes[0]!, "i32", "io")
+        : backend.upload(new Float32Array(shapes[i]!.reduce((a, b) => a * b, 1)).fill(0.1), shapes[i]!, "f32", "io");
+      const fwd: number[] = [];
+      const bwd: number[] = [];
+      for (let r = 0; r < warmup + repeats; r++) {
+        let t0 = performance.now();
+        const { output, tape } = forwardStage(backend, chain, params, i, x, true, key);
+        await backend.flush();
+        const tf = performance.now() - t0;
+        const g = backend.upload(new Float32Array(output.size).fill(1e-3), output.shape, "f32", "gradient");
+        t0 = performance.now();
+        const back = backwardStage(backend, params, i, tape!, g);
+        await backend.flush();
+        const tb = performance.now() - t0;
+        back.grad?.release();
+        for (const p of back.paramGrads) p.release();
+        g.release();
+        output.release();
+        if (r >= warmup) (fwd.push(tf), bwd.push(tb));
+      }
+      x.release();
+      stages.push({ ...base.stages[i]!, forwardTime: median(fwd), backwardTime: median(bwd) });
+    }
+    return { ...base, source: `measured:${backend.name}`, stages };
+  } finally {
+    releaseParams(params);
+    backend.memory.defaultKind = kindBefore;
+  }
+}
