@@ -72,6 +72,17 @@ export class NonFiniteLoss extends Data.TaggedError("NonFiniteLoss")<{
   }
 }
 
+/** No plan of a strategy fits the requested activation budget. */
+export class BudgetInfeasible extends Data.TaggedError("BudgetInfeasible")<{
+  readonly strategy: string;
+  readonly requestedBytes: number;
+  readonly smallestFeasibleBytes: number;
+}> {
+  override get message(): string {
+    return `${this.strategy}: no plan fits in ${this.requestedBytes} bytes of activations; the smallest feasible budget is ${this.smallestFeasibleBytes} bytes`;
+  }
+}
+
 /** Every typed failure remat raises for a user mistake. */
 export type RematError =
   | ShapeMismatch
@@ -79,13 +90,14 @@ export type RematError =
   | PlanInvalid
   | BackendUnavailable
   | InvalidArgument
-  | NonFiniteLoss;
+  | NonFiniteLoss
+  | BudgetInfeasible;
 
 /** True when `e` is one of remat's typed errors. */
 export function isRematError(e: unknown): e is RematError {
   const tag = (e as { _tag?: unknown } | null)?._tag;
   return typeof tag === "string" &&
-    ["ShapeMismatch", "UnknownOp", "PlanInvalid", "BackendUnavailable", "InvalidArgument", "NonFiniteLoss"]
+    ["ShapeMismatch", "UnknownOp", "PlanInvalid", "BackendUnavailable", "InvalidArgument", "NonFiniteLoss", "BudgetInfeasible"]
       .includes(tag);
 }
 

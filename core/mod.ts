@@ -40,3 +40,4 @@ export * from "./runtime.ts";
 export * from "./meta_backend.ts";
 export * from "./profile.ts";
 export * from "./predict.ts";
+export * from "./plan_summary.ts";

@@ -1,0 +1,45 @@
+/**
+ * A plan's summary: predicted peak, predicted time and overhead against no recomputation,
+ * forward count per stage, and a readable listing.
+ * @module
+ */
+import { formatPlan, type Plan } from "./plan.ts";
+import { predictPlan } from "./predict.ts";
+import type { Profile } from "./profile.ts";
+
+/** What `summarizePlan` reports. */
+export interface PlanSummary {
+  readonly strategy: string;
+  readonly stages: number;
+  /** Predicted peak activation bytes (equal to what the scheduler measures). */
+  readonly predictedPeakBytes: number;
+  /** Predicted time of the step, milliseconds (profile units). */
+  readonly predictedTime: number;
+  /** Predicted time of the same step without recomputation. */
+  readonly baselineTime: number;
+  /** predictedTime / baselineTime − 1. */
+  readonly overhead: number;
+  /** Forward executions per stage. */
+  readonly forwardsPerStage: ReadonlyArray<number>;
+  /** Forwards without a tape, the initial sweep included. */
+  readonly untapedForwards: number;
+  /** The numbered instruction list. */
+  readonly listing: string;
+}
+
+/** Summarises `plan` under `profile`. */
+export function summarizePlan(plan: Plan, profile: Profile): PlanSummary {
+  const p = predictPlan(profile, plan);
+  const baselineTime = profile.stages.reduce((t, s) => t + s.forwardTime + s.backwardTime, 0) + profile.loss.time;
+  return {
+    strategy: plan.strategy,
+    stages: plan.stages,
+    predictedPeakBytes: p.peakBytes,
+    predictedTime: p.time,
+    baselineTime,
+    overhead: baselineTime > 0 ? p.time / baselineTime - 1 : 0,
+    forwardsPerStage: p.forwards,
+    untapedForwards: p.untapedForwards,
+    listing: formatPlan(plan),
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * @remat/strategies — checkpointing strategies, each a pure function (profile, options) → plan.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { sqrt } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * const plan = sqrt(profile);
+ * console.log(plan.summary().predictedPeakBytes);
+ * ```
+ * @module
+ */
+export * from "./schedule.ts";
+export * from "./strategy.ts";
+export * from "./store_all.ts";
+export * from "./uniform.ts";
+export * from "./sqrt.ts";

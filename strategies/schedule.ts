@@ -1,0 +1,87 @@
+/**
+ * Schedules: the recursive shape every strategy's plan takes, and its emission as a flat
+ * plan. A schedule solves a segment [i, l] of the chain (l = n is the loss): starting with
+ * x_i live (and g_{l+1}, when l < n), it ends with the segment reversed, g_i made and x_i
+ * freed. Checkpoints stay until their segment is reversed (rotor's model class).
+ * @module
+ */
+import type { Instruction, Plan } from "@remat/core";
+
+/** How a segment [i, l] is solved. */
+export type Schedule =
+  /** [n, n]: the loss, then free x_n. */
+  | { readonly kind: "loss" }
+  /** [i, i], i < n: forward i with tape, free x_i and x_{i+1}, backward i. */
+  | { readonly kind: "single"; readonly stage: number }
+  /** [i, l]: forward i with tape, free x_i, solve [i+1, l], backward i. */
+  | { readonly kind: "chain"; readonly stage: number; readonly rest: Schedule }
+  /**
+   * [i, l]: forward i..j-1 without tape keeping x_j (freeing the ones between), solve
+   * [j, l] (`tail`), then solve [i, j-1] (`head`) from x_i, which stayed.
+   */
+  | { readonly kind: "leaf"; readonly from: number; readonly to: number; readonly tail: Schedule; readonly head: Schedule };
+
+/** The flat plan of a schedule for a chain of `n` stages (the schedule solves [0, n]). */
+export function emitSchedule(schedule: Schedule, n: number, strategy: string): Plan {
+  const out: Instruction[] = [];
+  const free = (v: number) => v >= 1 && out.push({ op: "free", value: v });
+  const emit = (s: Schedule): void => {
+    switch (s.kind) {
+      case "loss":
+        out.push({ op: "loss" });
+        free(n);
+        return;
+      case "single":
+        out.push({ op: "forward", stage: s.stage, record: true });
+        free(s.stage);
+        free(s.stage + 1);
+        out.push({ op: "backward", stage: s.stage });
+        return;
+      case "chain":
+        out.push({ op: "forward", stage: s.stage, record: true });
+        free(s.stage);
+        emit(s.rest);
+        out.push({ op: "backward", stage: s.stage });
+        return;
+      case "leaf":
+        for (let k = s.from; k < s.to; k++) {
+          out.push({ op: "forward", stage: k, record: false });
+          if (k > s.from) free(k);
+        }
+        emit(s.tail);
+        emit(s.head);
+        return;
+    }
+  };
+  emit(schedule);
+  return { strategy, stages: n, instructions: out };
+}
+
+/** Solves [i, n] with tapes all the way: no recomputation. */
+export function chainAll(i: number, n: number): Schedule {
+  let s: Schedule = { kind: "loss" };
+  for (let k = n - 1; k >= i; k--) s = { kind: "chain", stage: k, rest: s };
+  return s;
+}
+
+/** Solves [i, l] (l < n) with tapes all the way, after its output's gradient exists. */
+export function chainSegment(i: number, l: number): Schedule {
+  let s: Schedule = { kind: "single", stage: l };
+  for (let k = l - 1; k >= i; k--) s = { kind: "chain", stage: k, rest: s };
+  return s;
+}
+
+/**
+ * Checkpoints at the given stage inputs (ascending, each in 1..n-1): the first sweep runs
+ * untaped and keeps them, each segment between two is recomputed once with tapes, and the
+ * last segment (up to the loss) runs with tapes in the first sweep.
+ */
+export function checkpointSchedule(checkpoints: ReadonlyArray<number>, n: number): Schedule {
+  const bounds = [0, ...checkpoints];
+  let s: Schedule = chainAll(bounds[bounds.length - 1]!, n);
+  for (let c = bounds.length - 2; c >= 0; c--) {
+    const from = bounds[c]!, to = bounds[c + 1]!;
+    s = { kind: "leaf", from, to, tail: s, head: chainSegment(from, to - 1) };
+  }
+  return s;
+}

@@ -1,0 +1,88 @@
+/**
+ * The strategies' exactness suite, run by every backend: on random chains (1–24 stages,
+ * mixed kinds and widths, dropout on and off), every strategy's plan gives a loss and
+ * parameter gradients bit-identical to store-all, and its measured peak equals its
+ * predicted peak and stays within the budget it was asked for.
+ * @module
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { type Backend, type Chain, initParams, type Plan, type Profile, releaseParams, staticProfile, storeAllPlan } from "@remat/core";
+import { arbitraryChain, bitEqual, hostStep, randomBatch } from "@remat/core/testing";
+import { sqrt } from "../sqrt.ts";
+import { storeAll } from "../store_all.ts";
+import { uniform } from "../uniform.ts";
+import type { StrategyPlan } from "../strategy.ts";
+
+/** A strategy under test: a plan for a profile and a budget fraction in [0, 1] (ignored by budget-free ones). */
+export interface StrategyCase {
+  readonly name: string;
+  plan(profile: Profile, fraction: number): StrategyPlan | null;
+}
+
+/** The budget-free strategies; budgeted ones are added by the suite's caller. */
+export const BASIC_STRATEGIES: ReadonlyArray<StrategyCase> = [
+  { name: "storeAll", plan: (p) => storeAll(p) },
+  { name: "sqrt", plan: (p) => sqrt(p) },
+  { name: "uniform(every=1)", plan: (p) => uniform(p, { every: 1 }) },
+  { name: "uniform(every=2)", plan: (p) => uniform(p, { every: 2 }) },
+  { name: "uniform(every=3)", plan: (p) => uniform(p, { every: 3 }) },
+];
+
+/** Registers the exactness property for `strategies` on a backend. */
+export function runStrategyExactness(
+  name: string,
+  makeBackend: () => Backend | Promise<Backend>,
+  strategies: ReadonlyArray<StrategyCase> = BASIC_STRATEGIES,
+  runs = 25,
+): void {
+  test(`${name}: every strategy's gradients are bit-identical to store-all, measured peak = predicted ≤ budget`, async () => {
+    const backend = await makeBackend();
+    await fc.assert(
+      fc.asyncProperty(arbitraryChain(1, 24), fc.integer({ min: 1, max: 3 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(999), async (chain, batch, fraction, seed) => {
+        const profile = staticProfile(chain, batch);
+        const params = initParams(chain, backend, seed);
+        const host = randomBatch(chain, batch, seed);
+        const key = { seed, step: 1 };
+        try {
+          const reference = await hostStep(backend, chain, params, storeAllPlan(chain.stages.length), host, key);
+          for (const s of strategies) {
+            const plan = s.plan(profile, fraction);
+            if (!plan) continue;
+            const got = await hostStep(backend, chain, params, plan, host, key);
+            const where = `${s.name} on ${chain.name}`;
+            assert.ok(Object.is(got.loss, reference.loss), `${where}: loss ${got.loss} vs ${reference.loss}`);
+            assertGradsEqual(got.grads, reference.grads, chain, where);
+            const summary = plan.summary();
+            assert.equal(got.peakBytes, summary.predictedPeakBytes, `${where}: measured peak = predicted`);
+            assert.deepEqual(got.forwards, summary.forwardsPerStage, `${where}: forwards per stage`);
+          }
+        } finally {
+          releaseParams(params);
+        }
+      }),
+      { numRuns: runs },
+    );
+    assert.equal(backend.memory.report().activationLive, 0);
+    backend.dispose();
+  });
+}
+
+function assertGradsEqual(got: Float32Array[][], want: Float32Array[][], chain: Chain, where: string): void {
+  got.forEach((row, s) =>
+    row.forEach((g, j) => assert.ok(bitEqual(g, want[s]![j]!), `${where}: ${chain.stages[s]!.name}.${chain.stages[s]!.params[j]!.name}`))
+  );
+}
+
+/** Budget in bytes at `fraction` of the way from `low` to `high`. */
+export function budgetBetween(low: number, high: number, fraction: number): number {
+  return Math.floor(low + (high - low) * fraction);
+}
+
+/** The plan store-all makes, for budget ranges. */
+export function storeAllPeak(profile: Profile): number {
+  return storeAll(profile).summary().predictedPeakBytes;
+}
+
+export type { Plan };
