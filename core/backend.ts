@@ -6,7 +6,8 @@
 import { Context } from "effect";
 import type { KernelTable } from "./kernels.ts";
 import type { MemoryAccountant, MemoryKind } from "./memory.ts";
-import type { DType, HostArray, Shape, Tensor } from "./tensor.ts";
+import { type DType, type HostArray, type Shape, sizeOf, type Tensor } from "./tensor.ts";
+import { ShapeMismatch } from "./errors.ts";
 
 /** A compute backend: where tensors live and kernels run. */
 export interface Backend {
@@ -35,6 +36,9 @@ export class BackendService extends Context.Service<BackendService, Backend>()("
 
 /** A view of `t` with another shape of the same size, sharing (and retaining) its storage. */
 export function view(t: Tensor, shape: Shape): Tensor {
+  if (sizeOf(shape) !== t.size) {
+    throw new ShapeMismatch({ op: "view", expected: `a shape with ${t.size} elements`, shapes: [t.shape, shape] });
+  }
   t.retain();
   return new (t.constructor as typeof Tensor)(shape, t.dtype, t.storage);
 }

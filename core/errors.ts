@@ -102,6 +102,7 @@ export function isRematError(e: unknown): e is RematError {
 }
 
 function formatValue(v: unknown): string {
+  if (typeof v === "number") return String(v); // JSON.stringify writes NaN and ±Infinity as "null"
   if (typeof v === "string") return JSON.stringify(v);
   try {
     return JSON.stringify(v) ?? String(v);

@@ -54,6 +54,14 @@ export class Recorder {
     return { output, tape: this.recording ? new Tape(this.#nodes, output, input) : null };
   }
 
+  /** Drops everything this forward made or kept (after a failure part-way through). */
+  abort(): void {
+    for (const node of this.#nodes) for (const t of node.saved) t.release();
+    this.#nodes.length = 0;
+    for (const t of this.#owned) t.release();
+    this.#owned.length = 0;
+  }
+
   /** c = op(a)·op(b). */
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
     return this.apply(OPS.matmul, [a, b], options);

@@ -29,7 +29,14 @@ export function forwardStage(
 ): { output: Tensor; tape: Tape | null } {
   backend.memory.defaultKind = record ? "tape" : "temporary";
   const ctx = new Recorder(backend, record, { seed: key.seed, step: key.step, stage: i });
-  const result = ctx.finish(chain.stages[i]!.forward(ctx, x, params[i]!), x);
+  let out: Tensor;
+  try {
+    out = chain.stages[i]!.forward(ctx, x, params[i]!);
+  } catch (e) {
+    ctx.abort();
+    throw e;
+  }
+  const result = ctx.finish(out, x);
   result.output.storage.setKind("activation");
   return result;
 }
@@ -45,7 +52,14 @@ export function lossStage(
   const mem = backend.memory;
   mem.defaultKind = "temporary";
   const ctx = new Recorder(backend, true, { seed: key.seed, step: key.step, stage: chain.stages.length });
-  const { output, tape } = ctx.finish(chain.loss.forward(ctx, xn, target), xn);
+  let out: Tensor;
+  try {
+    out = chain.loss.forward(ctx, xn, target);
+  } catch (e) {
+    ctx.abort();
+    throw e;
+  }
+  const { output, tape } = ctx.finish(out, xn);
   output.storage.setKind("io");
   const one = backend.upload(new Float32Array([1]), [1], "f32", "temporary");
   mem.defaultKind = "gradient";

@@ -78,7 +78,7 @@ function setup(): { chain: Chain; data: Dataset; batch: number; steps: number } 
       dModel: num("d-model", 64),
       heads: num("heads", 4),
       seqLen,
-      vocab: data.vocab.chars.length,
+      vocab: data.vocab.size,
     });
     return { chain, data, batch: num("batch", 16), steps: num("steps", 200) };
   }

@@ -63,8 +63,8 @@ export function adamw(options: AdamWOptions = {}): OptimizerSpec {
     weightDecay: options.weightDecay ?? 0.01,
   } as const;
   requireRange("lr", spec.lr, 0, Infinity, false);
-  requireRange("betas[0]", beta1, 0, 1, true);
-  requireRange("betas[1]", beta2, 0, 1, true);
+  requireBeta("betas[0]", beta1);
+  requireBeta("betas[1]", beta2);
   requireRange("eps", spec.eps, 0, Infinity, false);
   requireRange("weightDecay", spec.weightDecay, 0, Infinity, true);
   return spec;
@@ -112,4 +112,8 @@ function requireRange(name: string, v: number, lo: number, hi: number, closed: b
   if (!ok) {
     throw new InvalidArgument({ name, value: v, expected: `a number in ${closed ? "[" : "("}${lo}, ${hi}${hi === Infinity ? ")" : "]"}` });
   }
+}
+
+function requireBeta(name: string, v: number): void {
+  if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new InvalidArgument({ name, value: v, expected: "a number in [0, 1)" });
 }

@@ -8,19 +8,31 @@ import { CORPUS } from "./corpus.ts";
 
 /** A character vocabulary. */
 export interface Vocabulary {
+  /** The characters, in id order. */
   readonly chars: string;
+  /** Number of characters (code points). */
+  readonly size: number;
   encode(text: string): Int32Array;
   decode(ids: ArrayLike<number>): string;
 }
 
 /** The sorted set of characters of `text`. */
 export function vocabularyOf(text: string): Vocabulary {
-  const chars = [...new Set(text)].sort().join("");
-  const index = new Map([...chars].map((c, i) => [c, i]));
+  // Characters are code points, so text outside the Basic Multilingual Plane round-trips.
+  const list = [...new Set(text)].sort();
+  const index = new Map(list.map((c, i) => [c, i]));
   return {
-    chars,
-    encode: (t) => Int32Array.from([...t], (c) => index.get(c) ?? 0),
-    decode: (ids) => Array.from(ids, (i) => chars[i] ?? "?").join(""),
+    chars: list.join(""),
+    size: list.length,
+    encode: (t) =>
+      Int32Array.from([...t], (c) => {
+        const id = index.get(c);
+        if (id === undefined) {
+          throw new InvalidArgument({ name: "character", value: c, expected: `one of the ${list.length} characters of the vocabulary` });
+        }
+        return id;
+      }),
+    decode: (ids) => Array.from(ids, (i) => list[i] ?? "?").join(""),
   };
 }
 
@@ -28,19 +40,19 @@ export function vocabularyOf(text: string): Vocabulary {
 export function textWindows(seqLen: number, options: { text?: string; seed?: number } = {}): Dataset & { vocab: Vocabulary } {
   const text = options.text ?? CORPUS;
   const seed = options.seed ?? 0;
-  if (text.length < seqLen + 2) {
-    throw new InvalidArgument({ name: "seqLen", value: seqLen, expected: `at most ${text.length - 2} for a text of ${text.length} characters` });
-  }
   const vocab = vocabularyOf(text);
   const ids = vocab.encode(text);
+  if (!Number.isInteger(seqLen) || seqLen < 1 || ids.length < seqLen + 1) {
+    throw new InvalidArgument({ name: "seqLen", value: seqLen, expected: `an integer in 1..${ids.length - 1} for a text of ${ids.length} characters` });
+  }
   return {
-    name: `text(${text.length} chars, vocab ${vocab.chars.length})`,
+    name: `text(${ids.length} chars, vocab ${vocab.size})`,
     vocab,
     batch(step, size) {
       const x = new Int32Array(size * seqLen);
       const y = new Int32Array(size * seqLen);
       for (let r = 0; r < size; r++) {
-        const start = mix32((mix32(seed) ^ mix32(step * size + r)) >>> 0) % (ids.length - seqLen - 1);
+        const start = mix32((mix32(seed) ^ mix32(step * size + r)) >>> 0) % (ids.length - seqLen);
         x.set(ids.subarray(start, start + seqLen), r * seqLen);
         y.set(ids.subarray(start + 1, start + seqLen + 1), r * seqLen);
       }
