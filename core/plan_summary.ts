@@ -23,7 +23,7 @@ export interface PlanSummary {
   readonly forwardsPerStage: ReadonlyArray<number>;
   /** Forwards without a tape, the initial sweep included. */
   readonly untapedForwards: number;
-  /** The numbered instruction list. */
+  /** The numbered instruction list (computed when read). */
   readonly listing: string;
 }
 
@@ -40,6 +40,9 @@ export function summarizePlan(plan: Plan, profile: Profile): PlanSummary {
     overhead: baselineTime > 0 ? p.time / baselineTime - 1 : 0,
     forwardsPerStage: p.forwards,
     untapedForwards: p.untapedForwards,
-    listing: formatPlan(plan),
+    // Built on demand: a plan of millions of instructions has a listing of tens of megabytes.
+    get listing() {
+      return formatPlan(plan);
+    },
   };
 }

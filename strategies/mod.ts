@@ -16,3 +16,5 @@ export * from "./strategy.ts";
 export * from "./store_all.ts";
 export * from "./uniform.ts";
 export * from "./sqrt.ts";
+export * from "./revolve.ts";
+export * from "./budget.ts";

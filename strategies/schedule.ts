@@ -21,39 +21,46 @@ export type Schedule =
    */
   | { readonly kind: "leaf"; readonly from: number; readonly to: number; readonly tail: Schedule; readonly head: Schedule };
 
-/** The flat plan of a schedule for a chain of `n` stages (the schedule solves [0, n]). */
+/**
+ * The flat plan of a schedule for a chain of `n` stages (the schedule solves [0, n]).
+ * Iterative, so schedules nested tens of thousands deep emit without overflowing the stack.
+ */
 export function emitSchedule(schedule: Schedule, n: number, strategy: string): Plan {
   const out: Instruction[] = [];
-  const free = (v: number) => v >= 1 && out.push({ op: "free", value: v });
-  const emit = (s: Schedule): void => {
-    switch (s.kind) {
+  // Work items: a schedule still to emit, or an instruction to push when reached (the
+  // backward a chain node emits after its rest).
+  const work: Array<Schedule | Instruction> = [schedule];
+  while (work.length > 0) {
+    const item = work.pop()!;
+    if ("op" in item) {
+      out.push(item);
+      continue;
+    }
+    switch (item.kind) {
       case "loss":
         out.push({ op: "loss" });
-        free(n);
-        return;
+        if (n >= 1) out.push({ op: "free", value: n });
+        break;
       case "single":
-        out.push({ op: "forward", stage: s.stage, record: true });
-        free(s.stage);
-        free(s.stage + 1);
-        out.push({ op: "backward", stage: s.stage });
-        return;
+        out.push({ op: "forward", stage: item.stage, record: true });
+        if (item.stage >= 1) out.push({ op: "free", value: item.stage });
+        out.push({ op: "free", value: item.stage + 1 });
+        out.push({ op: "backward", stage: item.stage });
+        break;
       case "chain":
-        out.push({ op: "forward", stage: s.stage, record: true });
-        free(s.stage);
-        emit(s.rest);
-        out.push({ op: "backward", stage: s.stage });
-        return;
+        out.push({ op: "forward", stage: item.stage, record: true });
+        if (item.stage >= 1) out.push({ op: "free", value: item.stage });
+        work.push({ op: "backward", stage: item.stage }, item.rest);
+        break;
       case "leaf":
-        for (let k = s.from; k < s.to; k++) {
+        for (let k = item.from; k < item.to; k++) {
           out.push({ op: "forward", stage: k, record: false });
-          if (k > s.from) free(k);
+          if (k > item.from && k >= 1) out.push({ op: "free", value: k });
         }
-        emit(s.tail);
-        emit(s.head);
-        return;
+        work.push(item.head, item.tail);
+        break;
     }
-  };
-  emit(schedule);
+  }
   return { strategy, stages: n, instructions: out };
 }
 
