@@ -13,6 +13,8 @@ import { arbitraryChain, bitEqual, hostStep, randomBatch } from "@remat/core/tes
 import { sqrt } from "../sqrt.ts";
 import { storeAll } from "../store_all.ts";
 import { uniform } from "../uniform.ts";
+import { budget } from "../budget.ts";
+import { revolve } from "../revolve.ts";
 import type { StrategyPlan } from "../strategy.ts";
 
 /** A strategy under test: a plan for a profile and a budget fraction in [0, 1] (ignored by budget-free ones). */
@@ -21,13 +23,15 @@ export interface StrategyCase {
   plan(profile: Profile, fraction: number): StrategyPlan | null;
 }
 
-/** The budget-free strategies; budgeted ones are added by the suite's caller. */
+/** storeAll, sqrt, uniform, budget and revolve; the fraction picks the budget or the slots. */
 export const BASIC_STRATEGIES: ReadonlyArray<StrategyCase> = [
   { name: "storeAll", plan: (p) => storeAll(p) },
   { name: "sqrt", plan: (p) => sqrt(p) },
   { name: "uniform(every=1)", plan: (p) => uniform(p, { every: 1 }) },
   { name: "uniform(every=2)", plan: (p) => uniform(p, { every: 2 }) },
   { name: "uniform(every=3)", plan: (p) => uniform(p, { every: 3 }) },
+  { name: "budget(fraction)", plan: (p, f) => budget(p, { fraction: f }) },
+  { name: "revolve(slots)", plan: (p, f) => revolve(p, { slots: 1 + Math.floor(f * p.stages.length) }) },
 ];
 
 /** Registers the exactness property for `strategies` on a backend. */
