@@ -18,3 +18,4 @@ export * from "./uniform.ts";
 export * from "./sqrt.ts";
 export * from "./revolve.ts";
 export * from "./budget.ts";
+export * from "./optimal.ts";

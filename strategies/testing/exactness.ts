@@ -15,6 +15,7 @@ import { storeAll } from "../store_all.ts";
 import { uniform } from "../uniform.ts";
 import { budget } from "../budget.ts";
 import { revolve } from "../revolve.ts";
+import { optimal, optimalSmallestBytes } from "../optimal.ts";
 import type { StrategyPlan } from "../strategy.ts";
 
 /** A strategy under test: a plan for a profile and a budget fraction in [0, 1] (ignored by budget-free ones). */
@@ -32,6 +33,15 @@ export const BASIC_STRATEGIES: ReadonlyArray<StrategyCase> = [
   { name: "uniform(every=3)", plan: (p) => uniform(p, { every: 3 }) },
   { name: "budget(fraction)", plan: (p, f) => budget(p, { fraction: f }) },
   { name: "revolve(slots)", plan: (p, f) => revolve(p, { slots: 1 + Math.floor(f * p.stages.length) }) },
+  {
+    name: "optimal(bytes)",
+    plan: (p, f) => {
+      const bytes = budgetBetween(optimalSmallestBytes(p), storeAllPeak(p), f);
+      const plan = optimal(p, { bytes });
+      if (plan.summary().predictedPeakBytes > bytes) throw new Error(`optimal exceeded its budget ${bytes}`);
+      return plan;
+    },
+  },
 ];
 
 /** Registers the exactness property for `strategies` on a backend. */

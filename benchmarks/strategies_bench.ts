@@ -1,0 +1,147 @@
+/**
+ * Strategies benchmark on the CPU backend: for the reference MLP and a GPT, each strategy's
+ * measured peak activation bytes, measured step-time ratio to store-all in the same run, and
+ * the ratio predicted from a measured profile; plus `optimal` swept over ≥ 20 budgets from
+ * its minimum to store-all. Writes JSON and an SVG frontier per model.
+ *
+ *   deno task bench:strategies [--model mlp|gpt|both] [--steps 5] [--budgets 20] [--out benchmarks/results]
+ * @module
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { type Chain, executePlan, gpt, initParams, measureProfile, mlp, type Plan, releaseParams } from "@remat/core";
+import { CpuBackend } from "@remat/cpu";
+import { budget, optimal, revolve, sqrt, storeAll, type StrategyPlan, uniform } from "@remat/strategies";
+import { randomBatch } from "@remat/core/testing";
+import { frontierSvg } from "./frontier_svg.ts";
+
+const { values } = parseArgs({
+  options: {
+    model: { type: "string", default: "both" },
+    steps: { type: "string", default: "5" },
+    budgets: { type: "string", default: "20" },
+    out: { type: "string", default: "benchmarks/results" },
+  },
+});
+const steps = Number(values.steps);
+const sweep = Number(values.budgets);
+
+interface Row {
+  strategy: string;
+  budgetBytes: number | null;
+  measuredPeakBytes: number;
+  predictedPeakBytes: number;
+  measuredMs: number;
+  measuredRatio: number;
+  predictedRatio: number;
+}
+
+const models: Array<{ key: string; chain: Chain; batch: number }> = [];
+if (values.model !== "gpt") models.push({ key: "mlp", chain: mlp({ depth: 32, width: 256, hidden: 1024, classes: 10 }), batch: 64 });
+if (values.model !== "mlp") {
+  models.push({ key: "gpt", chain: gpt({ layers: 8, dModel: 128, heads: 4, seqLen: 64, vocab: 96 }), batch: 8 });
+}
+
+for (const { key, chain, batch } of models) {
+  const backend = new CpuBackend();
+  log(`\n${chain.name}, batch ${batch}: measuring the profile…`);
+  const profile = await measureProfile(chain, backend, batch, { repeats: 5 });
+  const params = initParams(chain, backend, 0);
+  const host = randomBatch(chain, batch, 0);
+  const x = chain.input.dtype === "i32"
+    ? backend.upload(host.x as Int32Array, [batch, ...chain.input.shape], "i32", "io")
+    : backend.upload(host.x as Float32Array, [batch, ...chain.input.shape], "f32", "io");
+  const y = backend.upload(host.y, [batch, ...chain.target.shape], "i32", "io");
+  const time = (plan: Plan): { ms: number; peak: number } => {
+    const times: number[] = [];
+    let peak = 0;
+    for (let s = 0; s < steps + 1; s++) {
+      const t0 = performance.now();
+      const out = executePlan(backend, chain, params, plan, { x, y }, { seed: 0, step: s });
+      const ms = performance.now() - t0;
+      out.loss.release();
+      for (const row of out.grads) for (const g of row) g.release();
+      if (s > 0) times.push(ms);
+      peak = out.peakBytes;
+    }
+    return { ms: times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!, peak };
+  };
+  const base = storeAll(profile);
+  const baseRun = time(base);
+  const baseTime = base.summary().predictedTime;
+  const rows: Row[] = [];
+  const measure = (plan: StrategyPlan, budgetBytes: number | null): Row => {
+    const run = plan === base ? baseRun : time(plan);
+    const s = plan.summary();
+    const row = {
+      strategy: plan.strategy,
+      budgetBytes,
+      measuredPeakBytes: run.peak,
+      predictedPeakBytes: s.predictedPeakBytes,
+      measuredMs: run.ms,
+      measuredRatio: run.ms / baseRun.ms,
+      predictedRatio: s.predictedTime / baseTime,
+    };
+    log(`${row.strategy.padEnd(34)} peak ${mib(row.measuredPeakBytes).padStart(9)} (${pct(row.measuredPeakBytes / baseRun.peak)} of store-all)  time ×${row.measuredRatio.toFixed(3)} measured, ×${row.predictedRatio.toFixed(3)} predicted`);
+    rows.push(row);
+    return row;
+  };
+  const n = chain.stages.length;
+  const sq = sqrt(profile);
+  const minBytes = minimalBudget(profile);
+  const others: StrategyPlan[] = [
+    base,
+    sq,
+    uniform(profile, { every: 4 }),
+    uniform(profile, { every: 8 }),
+    budget(profile, { fraction: 0.5 }),
+    revolve(profile, { slots: Math.max(2, Math.round(Math.sqrt(n))) }),
+    optimal(profile, { bytes: sq.summary().predictedPeakBytes }),
+  ];
+  const pointRows = others.map((p) => measure(p, p.strategy.startsWith("optimal") ? sq.summary().predictedPeakBytes : null));
+  const top = base.summary().predictedPeakBytes;
+  const lineRows: Row[] = [];
+  for (let b = 0; b < sweep; b++) {
+    const bytes = Math.round(minBytes + ((top - minBytes) * b) / (sweep - 1));
+    lineRows.push(measure(optimal(profile, { bytes }), bytes));
+  }
+  mkdirSync(values.out!, { recursive: true });
+  const json = { model: chain.name, batch, backend: backend.device, profile: profile.source, steps, storeAll: { ms: baseRun.ms, peakBytes: baseRun.peak }, rows };
+  writeFileSync(`${values.out}/strategies_${key}.json`, JSON.stringify(json, null, 2));
+  writeFileSync(
+    `${values.out}/frontier_${key}.svg`,
+    frontierSvg({
+      title: `${key === "mlp" ? "Reference MLP" : "GPT"}: time–memory frontier (CPU, measured)`,
+      lineLabel: "optimal(bytes)",
+      line: lineRows.map((r) => ({ label: r.strategy, bytes: r.measuredPeakBytes, ratio: r.measuredRatio })),
+      points: pointRows.map((r) => ({ label: r.strategy, bytes: r.measuredPeakBytes, ratio: r.measuredRatio })),
+    }),
+  );
+  log(`wrote ${values.out}/strategies_${key}.json and frontier_${key}.svg`);
+  x.release();
+  y.release();
+  releaseParams(params);
+}
+
+/** The smallest budget `optimal` accepts, read from its infeasibility error. */
+function minimalBudget(profile: Parameters<typeof optimal>[0]): number {
+  try {
+    optimal(profile, { bytes: 1 });
+    return 1;
+  } catch (e) {
+    const smallest = (e as { smallestFeasibleBytes?: number }).smallestFeasibleBytes;
+    if (typeof smallest !== "number") throw e;
+    return smallest;
+  }
+}
+
+function mib(b: number): string {
+  return `${(b / 2 ** 20).toFixed(2)} MiB`;
+}
+function pct(f: number): string {
+  return `${(100 * f).toFixed(1)}%`;
+}
+function log(s: string): void {
+  process.stdout.write(`${s}\n`);
+}
