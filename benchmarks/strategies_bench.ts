@@ -4,7 +4,7 @@
  * the ratio predicted from a measured profile; plus `optimal` swept over ≥ 20 budgets from
  * its minimum to store-all. Writes JSON and an SVG frontier per model.
  *
- *   deno task bench:strategies [--model mlp|gpt|both] [--steps 5] [--budgets 20] [--out benchmarks/results]
+ *   deno task bench:strategies [--model mlp|gpt|both] [--steps 7] [--budgets 20] [--out benchmarks/results]
  * @module
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -19,7 +19,7 @@ import { frontierSvg } from "./frontier_svg.ts";
 const { values } = parseArgs({
   options: {
     model: { type: "string", default: "both" },
-    steps: { type: "string", default: "5" },
+    steps: { type: "string", default: "7" },
     budgets: { type: "string", default: "20" },
     out: { type: "string", default: "benchmarks/results" },
   },
@@ -53,26 +53,37 @@ for (const { key, chain, batch } of models) {
     ? backend.upload(host.x as Int32Array, [batch, ...chain.input.shape], "i32", "io")
     : backend.upload(host.x as Float32Array, [batch, ...chain.input.shape], "f32", "io");
   const y = backend.upload(host.y, [batch, ...chain.target.shape], "i32", "io");
-  const time = (plan: Plan): { ms: number; peak: number } => {
-    const times: number[] = [];
-    let peak = 0;
-    for (let s = 0; s < steps + 1; s++) {
-      const t0 = performance.now();
-      const out = executePlan(backend, chain, params, plan, { x, y }, { seed: 0, step: s });
-      const ms = performance.now() - t0;
-      out.loss.release();
-      for (const row of out.grads) for (const g of row) g.release();
-      if (s > 0) times.push(ms);
-      peak = out.peakBytes;
-    }
-    return { ms: times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!, peak };
-  };
   const base = storeAll(profile);
+  const step = (plan: Plan, s: number): { ms: number; peak: number } => {
+    const t0 = performance.now();
+    const out = executePlan(backend, chain, params, plan, { x, y }, { seed: 0, step: s });
+    const ms = performance.now() - t0;
+    out.loss.release();
+    for (const row of out.grads) for (const g of row) g.release();
+    return { ms, peak: out.peakBytes };
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  // Store-all and the plan alternate step by step, so slow drifts of this shared machine
+  // hit both alike; the ratio is the median of the ratios of adjacent pairs.
+  const time = (plan: Plan): { ms: number; ratio: number; peak: number } => {
+    const ts: number[] = [], ratios: number[] = [];
+    let peak = 0;
+    step(plan, 0);
+    for (let s = 1; s <= steps; s++) {
+      const b = step(base, s).ms;
+      const r = step(plan, s);
+      ts.push(r.ms);
+      ratios.push(r.ms / b);
+      peak = r.peak;
+    }
+    return { ms: median(ts), ratio: median(ratios), peak };
+  };
+  for (let w = 0; w < 2; w++) step(base, w);
   const baseRun = time(base);
   const baseTime = base.summary().predictedTime;
   const rows: Row[] = [];
   const measure = (plan: StrategyPlan, budgetBytes: number | null): Row => {
-    const run = plan === base ? baseRun : time(plan);
+    const run = time(plan);
     const s = plan.summary();
     const row = {
       strategy: plan.strategy,
@@ -80,7 +91,7 @@ for (const { key, chain, batch } of models) {
       measuredPeakBytes: run.peak,
       predictedPeakBytes: s.predictedPeakBytes,
       measuredMs: run.ms,
-      measuredRatio: run.ms / baseRun.ms,
+      measuredRatio: run.ratio,
       predictedRatio: s.predictedTime / baseTime,
     };
     log(`${row.strategy.padEnd(34)} peak ${mib(row.measuredPeakBytes).padStart(9)} (${pct(row.measuredPeakBytes / baseRun.peak)} of store-all)  time ×${row.measuredRatio.toFixed(3)} measured, ×${row.predictedRatio.toFixed(3)} predicted`);

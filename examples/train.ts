@@ -16,6 +16,7 @@ import { spirals } from "./data/spirals.ts";
 import { textWindows } from "./data/text.ts";
 import { formatBytes } from "./format.ts";
 import { ProgressBar } from "./progress.ts";
+import { planFor } from "./strategy_option.ts";
 
 const HELP = `usage: deno task train [options]
   --model mlp|gpt     model to train (default mlp)
@@ -30,6 +31,11 @@ const HELP = `usage: deno task train [options]
   --steps N           optimizer steps (default 300 mlp, 200 gpt)
   --lr X              AdamW learning rate (default 3e-3)
   --seed N            initialisation, data and dropout seed (default 0)
+  --strategy NAME     checkpointing: storeAll (default), sqrt, uniform, revolve, budget, optimal
+  --every K           uniform: checkpoint every K-th stage input
+  --slots S           revolve: checkpoint slots
+  --bytes B           budget, optimal: activation budget in bytes
+  --fraction F        budget: 0 = least memory … 1 = store-all
   --help              this text`;
 
 const intOpt = { type: "string" } as const;
@@ -38,6 +44,7 @@ const { values } = parseArgs({
     model: { type: "string", default: "mlp" },
     depth: intOpt, width: intOpt, hidden: intOpt, layers: intOpt, "d-model": intOpt, heads: intOpt,
     "seq-len": intOpt, batch: intOpt, steps: intOpt, lr: intOpt, seed: intOpt,
+    strategy: { type: "string", default: "storeAll" }, every: intOpt, slots: intOpt, bytes: intOpt, fraction: intOpt,
     help: { type: "boolean", default: false },
   },
   strict: true,
@@ -88,9 +95,19 @@ function setup(): { chain: Chain; data: Dataset; batch: number; steps: number } 
 try {
   const { chain, data, batch, steps } = setup();
   const backend = new CpuBackend();
+  const opt = (name: string) => (values[name as keyof typeof values] === undefined ? undefined : num(name, 0, name !== "fraction"));
+  const plan = planFor(chain, batch, {
+    name: values.strategy!,
+    every: opt("every"),
+    slots: opt("slots"),
+    bytes: opt("bytes"),
+    fraction: opt("fraction"),
+  });
+  const predicted = plan.summary();
   console.log(`model   ${chain.name}, ${chain.stages.length} stages`);
   console.log(`data    ${data.name}, batch ${batch}, ${steps} steps`);
-  console.log(`backend ${backend.device}; plan storeAll`);
+  console.log(`backend ${backend.device}`);
+  console.log(`plan    ${plan.strategy}: predicted peak ${formatBytes(predicted.predictedPeakBytes)}, ${predicted.untapedForwards} recomputed forwards per step`);
   const bar = new ProgressBar(steps, "train");
   const result = await Effect.runPromise(
     train(chain, data, {
@@ -98,6 +115,7 @@ try {
       batch,
       seed: num("seed", 0),
       optimizer: adamw({ lr: num("lr", 3e-3, false), weightDecay: 0 }),
+      plan,
       onStep: (r) =>
         bar.update(r.step + 1, `loss ${r.loss.toFixed(4)}  ${r.ms.toFixed(1)} ms/step  peak ${formatBytes(r.peakBytes)}`),
     }).pipe(Effect.provide(withBackend(backend))),
