@@ -83,6 +83,16 @@ export class BudgetInfeasible extends Data.TaggedError("BudgetInfeasible")<{
   }
 }
 
+/** The device a backend ran on went away (driver reset, out of memory, destroyed). */
+export class DeviceLost extends Data.TaggedError("DeviceLost")<{
+  readonly backend: string;
+  readonly reason: string;
+}> {
+  override get message(): string {
+    return `backend "${this.backend}": the device was lost (${this.reason}); create a new backend to continue`;
+  }
+}
+
 /** Every typed failure remat raises for a user mistake. */
 export type RematError =
   | ShapeMismatch
@@ -91,13 +101,14 @@ export type RematError =
   | BackendUnavailable
   | InvalidArgument
   | NonFiniteLoss
-  | BudgetInfeasible;
+  | BudgetInfeasible
+  | DeviceLost;
 
 /** True when `e` is one of remat's typed errors. */
 export function isRematError(e: unknown): e is RematError {
   const tag = (e as { _tag?: unknown } | null)?._tag;
   return typeof tag === "string" &&
-    ["ShapeMismatch", "UnknownOp", "PlanInvalid", "BackendUnavailable", "InvalidArgument", "NonFiniteLoss", "BudgetInfeasible"]
+    ["ShapeMismatch", "UnknownOp", "PlanInvalid", "BackendUnavailable", "InvalidArgument", "NonFiniteLoss", "BudgetInfeasible", "DeviceLost"]
       .includes(tag);
 }
 

@@ -1,0 +1,4 @@
+import { runKernelConformance } from "@remat/core/testing";
+import { withWebGpu } from "./test_support.ts";
+
+await withWebGpu("kernel conformance (webgpu)", (make) => runKernelConformance("webgpu", make));

@@ -1,0 +1,117 @@
+/**
+ * Elementwise kernels: one invocation per element, the same formulas as the CPU backend.
+ * Exponentials are written so they cannot overflow to NaN (WGSL's `tanh` and `exp` of
+ * large arguments are not pinned down across drivers).
+ * @module
+ */
+import type { KernelTable, Tensor } from "@remat/core";
+import { gpuBuffer, type WebGpuBackend } from "../webgpu_backend.ts";
+import { FLAT_INDEX, grid1d, type KernelSource, WG, wgsl } from "../wgsl.ts";
+
+type Elementwise = Pick<
+  KernelTable,
+  "add" | "mul" | "scale" | "biasAdd" | "relu" | "reluBackward" | "gelu" | "geluBackward" | "tanh" | "tanhBackward"
+>;
+
+/** WGSL helpers shared by the formulas: a stable tanh and GELU's `s = 1/(e^{2u} + 1)`. */
+const MATH = /* wgsl */ `
+fn stableTanh(v: f32) -> f32 {
+  let e = exp(-2.0 * abs(v));
+  return sign(v) * (1.0 - e) / (1.0 + e);
+}
+fn geluS(v: f32) -> f32 {
+  let u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+  // 1/(e^{2u} + 1) = ½(1 − tanh u), computed without overflow
+  return 0.5 * (1.0 - stableTanh(u));
+}`;
+
+/**
+ * A kernel `out[i] = expr` over `arity` f32 inputs named a, b (and `s`, `n` in the uniforms:
+ * element count and one f32 scalar).
+ */
+function map(name: string, arity: 1 | 2, expr: string): KernelSource {
+  const inputs = ["a", "b"].slice(0, arity);
+  return wgsl(
+    `elementwise.${name}`,
+    /* wgsl */ `
+${inputs.map((v, i) => `@group(0) @binding(${i}) var<storage, read> ${v}: array<f32>;`).join("\n")}
+@group(0) @binding(${arity}) var<storage, read_write> out: array<f32>;
+struct P { n: u32, s: f32 }
+@group(0) @binding(${arity + 1}) var<uniform> p: P;
+${FLAT_INDEX}
+${MATH}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
+  let i = flat(gid, ng);
+  if (i >= p.n) { return; }
+  let s = p.s;
+  ${inputs.map((v) => `let ${v}i = ${v}[i];`).join(" ")}
+  out[i] = ${expr};
+}`,
+  );
+}
+
+const ADD = map("add", 2, "ai + bi");
+const MUL = map("mul", 2, "ai * bi");
+const SCALE = map("scale", 1, "s * ai");
+const RELU = map("relu", 1, "max(ai, 0.0)");
+const RELU_BACKWARD = map("reluBackward", 2, "select(0.0, bi, ai > 0.0)");
+const GELU = map("gelu", 1, "ai - ai * geluS(ai)");
+const GELU_BACKWARD = map(
+  "geluBackward",
+  2,
+  "bi * ((1.0 - geluS(ai)) + 2.0 * ai * geluS(ai) * (1.0 - geluS(ai)) * 0.7978845608028654 * (1.0 + 3.0 * 0.044715 * ai * ai))",
+);
+const TANH = map("tanh", 1, "stableTanh(ai)");
+const TANH_BACKWARD = map("tanhBackward", 2, "bi * (1.0 - ai * ai)");
+
+const BIAS_ADD = wgsl(
+  "elementwise.biasAdd",
+  /* wgsl */ `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> bias: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+struct P { n: u32, cols: u32 }
+@group(0) @binding(3) var<uniform> p: P;
+${FLAT_INDEX}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
+  let i = flat(gid, ng);
+  if (i >= p.n) { return; }
+  out[i] = x[i] + bias[i % p.cols];
+}`,
+);
+
+/**
+ * The elementwise kernels of a WebGPU backend.
+ * @param bk the backend whose pool and accountant own the outputs
+ * @example
+ * ```ts
+ * const { relu } = elementwiseKernels(await WebGpuBackend.create());
+ * ```
+ */
+export function elementwiseKernels(bk: WebGpuBackend): Elementwise {
+  const apply = (kernel: KernelSource, like: Tensor, inputs: Tensor[], s = 0): Tensor => {
+    const out = bk.output(like.shape, "f32");
+    const n = like.size;
+    bk.runner.run(kernel, { bind: [...inputs.map(gpuBuffer), gpuBuffer(out)], params: { u: [n], f: [s] }, groups: grid1d(n) });
+    return out;
+  };
+  return {
+    add: (a, b) => apply(ADD, a, [a, b]),
+    mul: (a, b) => apply(MUL, a, [a, b]),
+    scale: (x, s) => apply(SCALE, x, [x], s),
+    relu: (x) => apply(RELU, x, [x]),
+    reluBackward: (x, dy) => apply(RELU_BACKWARD, x, [x, dy]),
+    gelu: (x) => apply(GELU, x, [x]),
+    geluBackward: (x, dy) => apply(GELU_BACKWARD, x, [x, dy]),
+    tanh: (x) => apply(TANH, x, [x]),
+    tanhBackward: (y, dy) => apply(TANH_BACKWARD, y, [y, dy]),
+    biasAdd(x, bias) {
+      const out = bk.output(x.shape, "f32");
+      const n = x.size;
+      bk.runner.run(BIAS_ADD, { bind: [gpuBuffer(x), gpuBuffer(bias), gpuBuffer(out)], params: { u: [n, bias.size] }, groups: grid1d(n) });
+      return out;
+    },
+  };
+}

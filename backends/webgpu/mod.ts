@@ -1,0 +1,18 @@
+/**
+ * @remat/webgpu — the WebGPU backend: every kernel of the core op set as a WGSL compute
+ * shader, deterministic (fixed reduction order, no atomics), pooled buffers, batched submits.
+ *
+ * @example
+ * ```ts
+ * import { WebGpuBackend } from "@remat/webgpu";
+ * const gpu = await WebGpuBackend.create(); // BackendUnavailable when there is no adapter
+ * const x = gpu.upload(new Float32Array([1, -2]), [2], "f32");
+ * console.log(await gpu.read(gpu.kernels.relu(x)));
+ * gpu.dispose();
+ * ```
+ * @module
+ */
+export * from "./device.ts";
+export * from "./webgpu_backend.ts";
+export { BufferPool, sizeClass } from "./buffer_pool.ts";
+export { GpuRunner } from "./gpu_runner.ts";

@@ -1,0 +1,4 @@
+import { runPlanConformance } from "@remat/core/testing";
+import { withWebGpu } from "./test_support.ts";
+
+await withWebGpu("plan conformance (webgpu)", (make) => runPlanConformance("webgpu", make));

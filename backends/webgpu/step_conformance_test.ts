@@ -1,0 +1,8 @@
+import { runErrorConformance, runStepConformance, runTrainDeterminism } from "@remat/core/testing";
+import { withWebGpu } from "./test_support.ts";
+
+await withWebGpu("training step conformance (webgpu)", (make) => {
+  runStepConformance("webgpu", make);
+  runTrainDeterminism("webgpu", make);
+  runErrorConformance("webgpu", make);
+});

@@ -1,0 +1,55 @@
+/**
+ * WGSL kernel sources and the conventions every kernel of this backend follows:
+ * storage buffers are bindings 0..k−1 in the order the caller passes them, the uniform
+ * block (if any) is binding k, and its fields are the u32 values, then the f32 values,
+ * each 4 bytes, in the order passed. Grids may be two-dimensional when one dimension
+ * would exceed the 65,535-workgroup limit, so a flat index is rebuilt with `flatIndex`.
+ * @module
+ */
+
+/** A compute shader with a stable cache key. Entry point `main`. */
+export interface KernelSource {
+  readonly key: string;
+  readonly code: string;
+}
+
+/** A named WGSL compute shader; pipelines are cached by its code, the name labels it in errors. */
+export function wgsl(key: string, code: string): KernelSource {
+  return { key, code };
+}
+
+/** Threads per workgroup of the one-dimensional kernels. */
+export const WG = 256;
+
+/** Most workgroups along one dispatch dimension (the WebGPU default limit). */
+export const MAX_GROUPS = 65535;
+
+/**
+ * WGSL: the flat invocation index of a 1-D kernel dispatched over a 2-D grid of
+ * `WG`-wide workgroups (see `grid1d`). Declares `fn flat(gid, ngroups) -> u32`.
+ */
+export const FLAT_INDEX = /* wgsl */ `
+fn flat(gid: vec3<u32>, ngroups: vec3<u32>) -> u32 {
+  return gid.y * ngroups.x * ${WG}u + gid.x;
+}`;
+
+/** The workgroup grid covering `n` invocations of a `WG`-wide 1-D kernel. */
+export function grid1d(n: number): [number, number] {
+  const groups = Math.ceil(n / WG);
+  if (groups <= MAX_GROUPS) return [groups, 1];
+  const y = Math.ceil(groups / MAX_GROUPS);
+  return [Math.ceil(groups / y), y];
+}
+
+/** A grid of `items` workgroups (one per row, say), folded into two dimensions when needed. */
+export function gridOf(items: number): [number, number] {
+  if (items <= MAX_GROUPS) return [items, 1];
+  const y = Math.ceil(items / MAX_GROUPS);
+  return [Math.ceil(items / y), y];
+}
+
+/** WGSL: the flat workgroup index for a grid from `gridOf`. Declares `fn groupIndex(wid, ngroups) -> u32`. */
+export const GROUP_INDEX = /* wgsl */ `
+fn groupIndex(wid: vec3<u32>, ngroups: vec3<u32>) -> u32 {
+  return wid.y * ngroups.x + wid.x;
+}`;
