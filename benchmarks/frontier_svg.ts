@@ -1,6 +1,7 @@
 /**
  * A time–memory frontier as a standalone SVG: a line for a strategy swept over budgets,
- * points for the others, axes with units, a legend; legible at 800 px wide.
+ * points for the others, axes with units, a legend; legible at 800 px wide. Where the line's
+ * points carry a predicted ratio, the predicted frontier is drawn dashed beside the measured one.
  * @module
  */
 
@@ -9,6 +10,8 @@ export interface FrontierPoint {
   readonly label: string;
   readonly bytes: number;
   readonly ratio: number;
+  /** The ratio the memory model and profile predicted, drawn dashed for the line. */
+  readonly predictedRatio?: number;
 }
 
 /** Options of `frontierSvg`. */
@@ -21,7 +24,7 @@ export interface FrontierPlot {
   readonly points: ReadonlyArray<FrontierPoint>;
 }
 
-const W = 800, H = 500, L = 80, R = 200, T = 50, B = 60;
+const W = 860, H = 500, L = 80, R = 230, T = 50, B = 60;
 const COLORS = ["#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
 
 /** Renders the plot. */
@@ -29,7 +32,7 @@ export function frontierSvg(plot: FrontierPlot): string {
   const all = [...plot.line, ...plot.points];
   const maxMiB = Math.max(...all.map((p) => p.bytes)) / 2 ** 20 * 1.05;
   const minR = Math.min(1, ...all.map((p) => p.ratio));
-  const maxR = Math.max(...all.map((p) => p.ratio));
+  const maxR = Math.max(...all.map((p) => Math.max(p.ratio, p.predictedRatio ?? 0)));
   const r0 = Math.floor(minR * 20) / 20, r1 = Math.ceil(maxR * 20) / 20 + 0.05;
   const x = (bytes: number) => L + ((bytes / 2 ** 20) / maxMiB) * (W - L - R);
   const y = (ratio: number) => H - B - ((ratio - r0) / (r1 - r0)) * (H - T - B);
@@ -55,6 +58,10 @@ export function frontierSvg(plot: FrontierPlot): string {
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 15}" text-anchor="middle">peak activation memory (MiB, measured)</text>`);
   out.push(`<text transform="translate(20 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">step time / store-all (measured)</text>`);
   const line = [...plot.line].sort((a, b) => a.bytes - b.bytes);
+  const predicted = line.filter((p) => p.predictedRatio !== undefined);
+  if (predicted.length > 0) {
+    out.push(`<polyline fill="none" stroke="#555" stroke-width="1.5" stroke-dasharray="5 4" points="${predicted.map((p) => `${x(p.bytes).toFixed(1)},${y(p.predictedRatio!).toFixed(1)}`).join(" ")}"/>`);
+  }
   out.push(`<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="${line.map((p) => `${x(p.bytes).toFixed(1)},${y(p.ratio).toFixed(1)}`).join(" ")}"/>`);
   for (const p of line) out.push(`<circle cx="${x(p.bytes).toFixed(1)}" cy="${y(p.ratio).toFixed(1)}" r="3" fill="#1f77b4"/>`);
   plot.points.forEach((p, i) => {
@@ -64,13 +71,23 @@ export function frontierSvg(plot: FrontierPlot): string {
   const lx = W - R + 15;
   out.push(`<line x1="${lx}" y1="${T + 10}" x2="${lx + 20}" y2="${T + 10}" stroke="#1f77b4" stroke-width="2"/>`);
   out.push(`<text x="${lx + 26}" y="${T + 14}">${esc(plot.lineLabel)}</text>`);
+  const legendTop = predicted.length > 0 ? T + 56 : T + 34;
+  if (predicted.length > 0) {
+    out.push(`<line x1="${lx}" y1="${T + 32}" x2="${lx + 20}" y2="${T + 32}" stroke="#555" stroke-width="1.5" stroke-dasharray="5 4"/>`);
+    out.push(`<text x="${lx + 26}" y="${T + 36}">${esc(plot.lineLabel)}, predicted</text>`);
+  }
   plot.points.forEach((p, i) => {
-    const ly = T + 34 + i * 22;
+    const ly = legendTop + i * 22;
     out.push(`<rect x="${lx + 5}" y="${ly - 5}" width="10" height="10" fill="${COLORS[i % COLORS.length]}" stroke="black" stroke-width="0.5"/>`);
     out.push(`<text x="${lx + 26}" y="${ly + 4}">${esc(p.label)}</text>`);
   });
   out.push("</svg>");
   return out.join("\n");
+}
+
+/** A legend label without the bytes a fraction resolved to: "budget(fraction=0.5)". */
+export function shortLabel(strategy: string): string {
+  return strategy.replace(/, bytes=\d+\)$/, ")");
 }
 
 function esc(s: string): string {

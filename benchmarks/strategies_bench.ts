@@ -4,7 +4,7 @@
  * the ratio predicted from a measured profile; plus `optimal` swept over ≥ 20 budgets from
  * its minimum to store-all. Writes JSON and an SVG frontier per model.
  *
- *   deno task bench:strategies [--model mlp|gpt|both] [--steps 7] [--budgets 20] [--out benchmarks/results]
+ *   deno task bench:strategies [--model mlp|gpt|both] [--steps 9] [--budgets 20] [--out benchmarks/results]
  * @module
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -14,12 +14,12 @@ import { type Chain, executePlan, gpt, initParams, measureProfile, mlp, type Pla
 import { CpuBackend } from "@remat/cpu";
 import { budget, optimal, revolve, sqrt, storeAll, type StrategyPlan, uniform } from "@remat/strategies";
 import { randomBatch } from "@remat/core/testing";
-import { frontierSvg } from "./frontier_svg.ts";
+import { frontierSvg, shortLabel } from "./frontier_svg.ts";
 
 const { values } = parseArgs({
   options: {
     model: { type: "string", default: "both" },
-    steps: { type: "string", default: "7" },
+    steps: { type: "string", default: "9" },
     budgets: { type: "string", default: "20" },
     out: { type: "string", default: "benchmarks/results" },
   },
@@ -28,6 +28,8 @@ const steps = Number(values.steps);
 const sweep = Number(values.budgets);
 
 interface Row {
+  /** "point": one strategy's plan; "frontier": `optimal` in the budget sweep. */
+  series: "point" | "frontier";
   strategy: string;
   budgetBytes: number | null;
   measuredPeakBytes: number;
@@ -55,6 +57,7 @@ for (const { key, chain, batch } of models) {
   const y = backend.upload(host.y, [batch, ...chain.target.shape], "i32", "io");
   const base = storeAll(profile);
   const step = (plan: Plan, s: number): { ms: number; peak: number } => {
+    collectGarbage();
     const t0 = performance.now();
     const out = executePlan(backend, chain, params, plan, { x, y }, { seed: 0, step: s });
     const ms = performance.now() - t0;
@@ -64,14 +67,17 @@ for (const { key, chain, batch } of models) {
   };
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   // Store-all and the plan alternate step by step, so slow drifts of this shared machine
-  // hit both alike; the ratio is the median of the ratios of adjacent pairs.
+  // hit both alike; which of the two goes first alternates too, so an order effect cancels.
+  // The ratio is the median of the ratios of adjacent pairs.
   const time = (plan: Plan): { ms: number; ratio: number; peak: number } => {
     const ts: number[] = [], ratios: number[] = [];
     let peak = 0;
     step(plan, 0);
     for (let s = 1; s <= steps; s++) {
+      const planFirst = s % 2 === 0;
+      const r0 = planFirst ? step(plan, s) : undefined;
       const b = step(base, s).ms;
-      const r = step(plan, s);
+      const r = r0 ?? step(plan, s);
       ts.push(r.ms);
       ratios.push(r.ms / b);
       peak = r.peak;
@@ -82,10 +88,11 @@ for (const { key, chain, batch } of models) {
   const baseRun = time(base);
   const baseTime = base.summary().predictedTime;
   const rows: Row[] = [];
-  const measure = (plan: StrategyPlan, budgetBytes: number | null): Row => {
+  const measure = (plan: StrategyPlan, budgetBytes: number | null, series: Row["series"]): Row => {
     const run = time(plan);
     const s = plan.summary();
-    const row = {
+    const row: Row = {
+      series,
       strategy: plan.strategy,
       budgetBytes,
       measuredPeakBytes: run.peak,
@@ -110,12 +117,12 @@ for (const { key, chain, batch } of models) {
     revolve(profile, { slots: Math.max(2, Math.round(Math.sqrt(n))) }),
     optimal(profile, { bytes: sq.summary().predictedPeakBytes }),
   ];
-  const pointRows = others.map((p) => measure(p, p.strategy.startsWith("optimal") ? sq.summary().predictedPeakBytes : null));
+  const pointRows = others.map((p) => measure(p, p.strategy.startsWith("optimal") ? sq.summary().predictedPeakBytes : null, "point"));
   const top = base.summary().predictedPeakBytes;
   const lineRows: Row[] = [];
   for (let b = 0; b < sweep; b++) {
     const bytes = Math.round(minBytes + ((top - minBytes) * b) / (sweep - 1));
-    lineRows.push(measure(optimal(profile, { bytes }), bytes));
+    lineRows.push(measure(optimal(profile, { bytes }), bytes, "frontier"));
   }
   mkdirSync(values.out!, { recursive: true });
   const json = { model: chain.name, batch, backend: backend.device, profile: profile.source, steps, storeAll: { ms: baseRun.ms, peakBytes: baseRun.peak }, rows };
@@ -125,14 +132,20 @@ for (const { key, chain, batch } of models) {
     frontierSvg({
       title: `${key === "mlp" ? "Reference MLP" : "GPT"}: time–memory frontier (CPU, measured)`,
       lineLabel: "optimal(bytes)",
-      line: lineRows.map((r) => ({ label: r.strategy, bytes: r.measuredPeakBytes, ratio: r.measuredRatio })),
-      points: pointRows.map((r) => ({ label: r.strategy, bytes: r.measuredPeakBytes, ratio: r.measuredRatio })),
+      line: lineRows.map((r) => ({ label: r.strategy, bytes: r.measuredPeakBytes, ratio: r.measuredRatio, predictedRatio: r.predictedRatio })),
+      points: pointRows.map((r) => ({ label: shortLabel(r.strategy), bytes: r.measuredPeakBytes, ratio: r.measuredRatio })),
     }),
   );
   log(`wrote ${values.out}/strategies_${key}.json and frontier_${key}.svg`);
   x.release();
   y.release();
   releaseParams(params);
+}
+
+/** A full collection before each timed step when the runtime exposes one (`--v8-flags=--expose-gc`),
+ * so that garbage left by one plan is not collected on the next one's clock. */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
 }
 
 /** The smallest budget `optimal` accepts, read from its infeasibility error. */
