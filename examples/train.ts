@@ -1,17 +1,19 @@
 /**
  * The main job: trains a residual MLP on interleaved spirals (or a GPT on the shipped text)
- * with store-all checkpointing on the CPU backend, printing loss, step time and peak
- * activation memory, and exits 0 when the final loss is clearly below the initial one.
+ * under a checkpointing strategy (store-all by default) on the CPU or WebGPU backend, printing
+ * loss, step time and peak activation memory, and exits 0 when the final loss is clearly below
+ * the initial one.
  *
  *   deno task train                       # residual MLP on spirals, embedded defaults
  *   deno task train --model gpt --steps 150
+ *   deno task train --backend webgpu --strategy sqrt
  * @module
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { Effect } from "effect";
 import { adamw, type Chain, type Dataset, gpt, isRematError, mlp, train, withBackend } from "@remat/core";
-import { CpuBackend } from "@remat/cpu";
+import { createBackend } from "@remat/webgpu";
 import { spirals } from "./data/spirals.ts";
 import { textWindows } from "./data/text.ts";
 import { formatBytes } from "./format.ts";
@@ -31,6 +33,7 @@ const HELP = `usage: deno task train [options]
   --steps N           optimizer steps (default 300 mlp, 200 gpt)
   --lr X              AdamW learning rate (default 3e-3)
   --seed N            initialisation, data and dropout seed (default 0)
+  --backend NAME      cpu (default), webgpu, or auto (WebGPU when an adapter exists)
   --strategy NAME     checkpointing: storeAll (default), sqrt, uniform, revolve, budget, optimal
   --every K           uniform: checkpoint every K-th stage input
   --slots S           revolve: checkpoint slots
@@ -44,6 +47,7 @@ const { values } = parseArgs({
     model: { type: "string", default: "mlp" },
     depth: intOpt, width: intOpt, hidden: intOpt, layers: intOpt, "d-model": intOpt, heads: intOpt,
     "seq-len": intOpt, batch: intOpt, steps: intOpt, lr: intOpt, seed: intOpt,
+    backend: { type: "string", default: "cpu" },
     strategy: { type: "string", default: "storeAll" }, every: intOpt, slots: intOpt, bytes: intOpt, fraction: intOpt,
     help: { type: "boolean", default: false },
   },
@@ -94,7 +98,7 @@ function setup(): { chain: Chain; data: Dataset; batch: number; steps: number } 
 
 try {
   const { chain, data, batch, steps } = setup();
-  const backend = new CpuBackend();
+  const backend = await createBackend(values.backend!);
   const opt = (name: string) => (values[name as keyof typeof values] === undefined ? undefined : num(name, 0, name !== "fraction"));
   const plan = planFor(chain, batch, {
     name: values.strategy!,
@@ -121,6 +125,7 @@ try {
     }).pipe(Effect.provide(withBackend(backend))),
   );
   bar.done();
+  backend.dispose();
   const h = result.history;
   const window = Math.max(1, Math.min(10, Math.floor(h.length / 4)));
   const mean = (xs: readonly { loss: number }[]) => xs.reduce((a, r) => a + r.loss, 0) / xs.length;

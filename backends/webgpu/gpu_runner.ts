@@ -43,7 +43,7 @@ export class GpuRunner {
   constructor(readonly device: GPUDevice, readonly backendName = "webgpu") {
     this.#arena = device.createBuffer({ size: SLOT * SLOTS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.lost.then((info) => {
-      if (info.reason !== "destroyed") this.#lost = info.message || String(info.reason);
+      this.#lost = `${info.reason}${info.message ? `: ${info.message}` : ""}`;
     });
     device.addEventListener("uncapturederror", (event) => {
       this.#error ??= (event as GPUUncapturedErrorEvent).error.message;

@@ -16,3 +16,4 @@ export * from "./device.ts";
 export * from "./webgpu_backend.ts";
 export { BufferPool, sizeClass } from "./buffer_pool.ts";
 export { GpuRunner } from "./gpu_runner.ts";
+export * from "./select.ts";
