@@ -16,5 +16,6 @@ export { runStepConformance, runTrainDeterminism, smallChain } from "./step_conf
 export { runErrorConformance } from "./errors_conformance.ts";
 export { bitEqual, type HostStep, hostStep, randomBatch } from "./step_helpers.ts";
 export { runPlanConformance } from "./plan_conformance.ts";
+export { KERNEL_AGREEMENT_TOL, runBackendAgreement, STEP_AGREEMENT_TOL } from "./agreement.ts";
 export { arbitraryChain, arbitraryLayer } from "./random_chains.ts";
 export { arbitraryPlan, randomValidPlan } from "./random_plans.ts";
