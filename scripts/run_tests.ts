@@ -13,7 +13,9 @@ import { join } from "node:path";
 
 const junit = join(mkdtempSync(join(tmpdir(), "remat-test-")), "report.xml");
 const args = ["test", "-A", `--junit-path=${junit}`, ...process.argv.slice(2)];
-const run = spawnSync(process.execPath, args, { stdio: "inherit" });
+// Mesa's software Vulkan adapter warns on every device when XDG_RUNTIME_DIR is unset.
+const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir() };
+const run = spawnSync(process.execPath, args, { stdio: "inherit", env });
 
 let xml = "";
 try {
