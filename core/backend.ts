@@ -25,6 +25,8 @@ export interface Backend {
   upload<D extends DType>(data: HostArray<D>, shape: Shape, dtype: D, kind?: MemoryKind): Tensor;
   /** A host copy of the tensor's elements. */
   read(t: Tensor): Promise<Float32Array | Int32Array>;
+  /** Host copies of several tensors at once (one readback on a GPU); optional. */
+  readMany?(ts: ReadonlyArray<Tensor>): Promise<Array<Float32Array | Int32Array>>;
   /** Waits for queued work to finish (a no-op on CPU). */
   flush(): Promise<void>;
   /** Releases device resources. Tensors must not be used afterwards. */

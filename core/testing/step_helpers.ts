@@ -48,18 +48,13 @@ export async function hostStep(
   const y = backend.upload(host.y, [batch, ...chain.target.shape], "i32", "io");
   try {
     const out = executePlan(backend, chain, params, plan, { x, y }, key);
-    const loss = (await backend.read(out.loss))[0]!;
-    out.loss.release();
-    const grads: Float32Array[][] = [];
-    for (const row of out.grads) {
-      const r: Float32Array[] = [];
-      for (const g of row) {
-        r.push((await backend.read(g)) as Float32Array);
-        g.release();
-      }
-      grads.push(r);
-    }
-    return { loss, grads, peakBytes: out.peakBytes, forwards: out.forwards };
+    const tensors = [out.loss, ...out.grads.flat()];
+    // One readback for the loss and every gradient where the backend can batch them.
+    const host = backend.readMany ? await backend.readMany(tensors) : await Promise.all(tensors.map((t) => backend.read(t)));
+    for (const t of tensors) t.release();
+    let next = 1;
+    const grads = out.grads.map((row) => row.map(() => host[next++] as Float32Array));
+    return { loss: host[0]![0]!, grads, peakBytes: out.peakBytes, forwards: out.forwards };
   } finally {
     x.release();
     y.release();
