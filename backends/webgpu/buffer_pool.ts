@@ -6,9 +6,10 @@
  * while work using them may still be queued: `trim` is only called after a flush.
  * @module
  */
+import { USAGE } from "./gpu_flags.ts";
 
 /** Every buffer this backend creates can be bound as storage and copied both ways. */
-export const BUFFER_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+export const BUFFER_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 
 /**
  * The physical size for a request of `bytes`: at least 16, then rounded up so that sizes

@@ -7,6 +7,7 @@
  * @module
  */
 import { DeviceLost } from "@remat/core";
+import { MAP_READ_MODE, USAGE } from "./gpu_flags.ts";
 import type { KernelSource } from "./wgsl.ts";
 
 /** The u32 then the f32 fields of a kernel's uniform block. */
@@ -41,7 +42,7 @@ export class GpuRunner {
   #error: string | null = null;
 
   constructor(readonly device: GPUDevice, readonly backendName = "webgpu") {
-    this.#arena = device.createBuffer({ size: SLOT * SLOTS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.#arena = device.createBuffer({ size: SLOT * SLOTS, usage: USAGE.UNIFORM | USAGE.COPY_DST });
     device.lost.then((info) => {
       this.#lost = `${info.reason}${info.message ? `: ${info.message}` : ""}`;
     });
@@ -121,7 +122,7 @@ export class GpuRunner {
   async readMany(buffers: ReadonlyArray<{ buffer: GPUBuffer; bytes: number }>): Promise<ArrayBuffer[]> {
     this.checkAlive();
     const stagings = buffers.map(({ bytes }) =>
-      this.device.createBuffer({ size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST })
+      this.device.createBuffer({ size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: USAGE.MAP_READ | USAGE.COPY_DST })
     );
     buffers.forEach(({ buffer, bytes }, i) => {
       if (bytes > 0) this.copy(buffer, stagings[i]!, bytes);
@@ -129,7 +130,7 @@ export class GpuRunner {
     if (this.#encoder === null) this.#commands();
     this.submit();
     try {
-      await Promise.all(stagings.map((s) => s.mapAsync(GPUMapMode.READ)));
+      await Promise.all(stagings.map((s) => s.mapAsync(MAP_READ_MODE)));
     } catch (e) {
       this.checkAlive();
       throw e;
