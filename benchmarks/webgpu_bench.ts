@@ -1,38 +1,248 @@
 /**
- * WebGPU benchmark on whatever adapter is present: matmul GFLOP/s for square sizes (each
- * product spot-checked against float64 dot products first, so a wrong kernel never reports a
- * speed), then the reference MLP step (32 blocks, width 256, hidden 1024, batch 64) under the
- * store-all plan, forward + backward, median after warm-up.
+ * WebGPU benchmark on whatever adapter is present: matmul GFLOP/s for square sizes, the
+ * transposed operand layouts at one size, then the reference MLP step (32 blocks, width 256,
+ * hidden 1024, batch 64) under the store-all plan, forward + backward, median after warm-up.
+ *
+ * Every product is spot-checked against float64 dot products before it is timed, so a wrong
+ * kernel never reports a speed. Products are timed in batches between flushes (a flush waits
+ * for the device, which costs far more than a small product): the batch doubles until it
+ * takes about 200 ms, and the median of five batches is reported. A product that
+ * alone takes seconds (a software adapter) is timed once or three times instead, and sizes
+ * of the default list whose product would take over a minute at the rate seen so far are
+ * skipped; name them in `--sizes` to force them.
  *
  *   deno task bench:webgpu [--sizes 512,1024,2048,4096] [--steps 5] [--json out.json]
  * @module
  */
 import { writeFileSync } from "node:fs";
-import process from "node:process";
 import { parseArgs } from "node:util";
-import { executePlan, initParams, mlp, releaseParams, storeAllPlan, type Tensor } from "@remat/core";
+import {
+  executePlan,
+  initParams,
+  type MatmulOptions,
+  mlp,
+  releaseParams,
+  storeAllPlan,
+  type Tensor,
+} from "@remat/core";
 import { WebGpuBackend } from "@remat/webgpu";
+import { matmulTile } from "../backends/webgpu/kernels/matmul.ts";
 import { teacher } from "../examples/data/teacher.ts";
 import { formatBytes } from "../examples/format.ts";
 
 const { values } = parseArgs({
   options: {
-    sizes: { type: "string", default: "512,1024,2048,4096" },
+    sizes: { type: "string" },
     steps: { type: "string", default: "5" },
     json: { type: "string" },
   },
 });
-const sizes = values.sizes!.split(",").map(Number);
+const DEFAULT_SIZES = [512, 1024, 2048, 4096];
+const sizes = values.sizes === undefined ? DEFAULT_SIZES : values.sizes.split(",").map(Number);
+if (sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+  throw new Error(`--sizes: positive integers, got ${values.sizes}`);
+}
 const steps = Math.max(1, Number(values.steps));
+/** Batches are sized to take about this long. */
+const BATCH_MS = 200;
+/** A default size is skipped when one product is predicted to take longer than this. */
+const SKIP_MS = 60_000;
+
+/** One timed product: its layout, the median time of one product and what that was taken from. */
+interface MatmulResult {
+  size: number;
+  transA: boolean;
+  transB: boolean;
+  tile: number;
+  ms: number;
+  gflops: number;
+  batches: number;
+  perBatch: number;
+}
+interface Result {
+  adapter: string;
+  matmul: MatmulResult[];
+  skipped: number[];
+  mlpStep?: { ms: number; gflops: number; dispatches: number; peakBytes: number };
+  mlpStepError?: string;
+}
 
 const gpu = await WebGpuBackend.create();
-const result: { adapter: string; matmul: Array<{ size: number; ms: number; gflops: number }>; mlpStep?: { ms: number; peakBytes: number } } = {
-  adapter: gpu.device,
-  matmul: [],
-};
-log(`adapter      ${gpu.device}`);
+const result: Result = { adapter: gpu.device, matmul: [], skipped: [] };
+console.log(`adapter      ${gpu.device}`);
 
-const random = (n: number, seed: number) => {
+let rate = Infinity; // the slowest GFLOP/s seen so far, for predicting later sizes
+for (const n of sizes) {
+  const predicted = (2 * n ** 3) / (rate * 1e6);
+  if (values.sizes === undefined && predicted > SKIP_MS) {
+    console.log(
+      `matmul ${String(n).padStart(4)}²  skipped: about ${
+        (predicted / 1000).toFixed(0)
+      } s per product here (--sizes ${n} forces it)`,
+    );
+    result.skipped.push(n);
+    continue;
+  }
+  const r = await benchProduct(n, false, false);
+  rate = Math.min(rate, r.gflops);
+}
+
+// the transposed layouts at the largest size up to 2048 that ran
+const ran = result.matmul.map((r) => r.size);
+const layoutSize = Math.max(...ran.filter((n) => n <= 2048), Math.min(...ran));
+if (Number.isFinite(layoutSize)) {
+  for (const [transA, transB] of [[false, true], [true, false], [true, true]] as const) {
+    await benchProduct(layoutSize, transA, transB);
+  }
+}
+
+try {
+  result.mlpStep = await benchStep();
+  const s = result.mlpStep;
+  console.log(
+    `mlp step     ${
+      s.ms.toFixed(1)
+    } ms median of ${steps} after 2 warm-up (batch 64, store-all, forward + backward), ` +
+      `${s.gflops.toFixed(1)} GFLOP/s in its matmuls, ${s.dispatches} dispatches, peak activations ${
+        formatBytes(s.peakBytes)
+      }`,
+  );
+} catch (e) {
+  result.mlpStepError = e instanceof Error ? e.message : String(e);
+  console.log(`mlp step     could not run: ${result.mlpStepError}`);
+}
+console.log(
+  `pipelines    ${gpu.runner.stats.pipelines} cached; buffer pool holds ${formatBytes(gpu.pooledBytes)}`,
+);
+gpu.dispose();
+if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
+
+/** Checks, then times op(a)·op(b) with n×n operands; logs and records the result. */
+async function benchProduct(n: number, transA: boolean, transB: boolean): Promise<MatmulResult> {
+  const ha = random(n * n, 1), hb = random(n * n, 2);
+  const a = gpu.upload(ha, [n, n], "f32"), b = gpu.upload(hb, [n, n], "f32");
+  const layout: MatmulOptions = { transA, transB };
+  const name = `matmul ${String(n).padStart(4)}²${transA ? " Aᵀ" : ""}${transB ? " Bᵀ" : ""}`;
+  try {
+    await check(n, ha, hb, layout, a, b); // also compiles the pipeline: the warm-up
+    const once = async (reps: number) => {
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) gpu.kernels.matmul(a, b, layout).release();
+      await gpu.flush();
+      return (performance.now() - t0) / reps;
+    };
+    const single = await once(1);
+    const times: number[] = [];
+    let perBatch = 1;
+    if (single >= 5000) times.push(single);
+    else if (single >= 500) times.push(single, await once(1), await once(1));
+    else {
+      // double the batch until it takes BATCH_MS: a lone product's time is mostly the flush's
+      let ms = single;
+      while (ms * perBatch < BATCH_MS && perBatch < 4096) ms = await once(perBatch *= 2);
+      for (let i = 0; i < 5; i++) times.push(await once(perBatch));
+    }
+    const ms = median(times), gflops = (2 * n ** 3) / (ms * 1e6);
+    const r = {
+      size: n,
+      transA,
+      transB,
+      tile: matmulTile(n, n),
+      ms,
+      gflops,
+      batches: times.length,
+      perBatch,
+    };
+    result.matmul.push(r);
+    console.log(
+      `${name.padEnd(18)} ${ms.toFixed(3).padStart(10)} ms ${gflops.toFixed(1).padStart(9)} GFLOP/s  ` +
+        `(${r.tile}² tiles; median of ${times.length} batch${times.length === 1 ? "" : "es"} of ${perBatch})`,
+    );
+    return r;
+  } finally {
+    a.release();
+    b.release();
+  }
+}
+
+/** Compares a few entries of one product (corners, middle, others) with float64 dot products. */
+async function check(
+  n: number,
+  ha: Float32Array,
+  hb: Float32Array,
+  layout: MatmulOptions,
+  a: Tensor,
+  b: Tensor,
+) {
+  const c = gpu.kernels.matmul(a, b, layout);
+  const got = await gpu.read(c);
+  c.release();
+  const A = (i: number, k: number) => ha[layout.transA ? k * n + i : i * n + k]!;
+  const B = (k: number, j: number) => hb[layout.transB ? j * n + k : k * n + j]!;
+  const spots = [[0, 0], [0, n - 1], [n - 1, 0], [n - 1, n - 1], [n >> 1, n >> 2], [
+    (n * 7) >> 3,
+    (n * 3) >> 3,
+  ]];
+  for (const [i, j] of spots as Array<[number, number]>) {
+    let want = 0, magnitude = 0;
+    for (let k = 0; k < n; k++) {
+      want += A(i, k) * B(k, j);
+      magnitude += Math.abs(A(i, k) * B(k, j));
+    }
+    const tol = 2 * n * 2 ** -24 * magnitude + 1e-6; // any summation order of n float32 products
+    if (!(Math.abs(got[i * n + j]! - want) <= tol)) {
+      throw new Error(
+        `matmul ${n}² ${JSON.stringify(layout)}: c[${i}, ${j}] = ${
+          got[i * n + j]
+        }, float64 ${want}; not timing a wrong kernel`,
+      );
+    }
+  }
+}
+
+/** The reference MLP step under store-all: median time, matmul rate and dispatches per step. */
+async function benchStep(): Promise<NonNullable<Result["mlpStep"]>> {
+  let flops = 0;
+  const matmul = gpu.kernels.matmul;
+  (gpu.kernels as { matmul: typeof matmul }).matmul = (a: Tensor, b: Tensor, o: MatmulOptions) => {
+    const c = matmul(a, b, o);
+    flops += 2 * c.size * (o.transA ? a.size / a.shape[a.shape.length - 1]! : a.shape[a.shape.length - 1]!);
+    return c;
+  };
+  const chain = mlp({ depth: 32, width: 256, hidden: 1024, classes: 10 });
+  const params = initParams(chain, gpu, 0);
+  const host = teacher({ inputs: 256, classes: 10 }).batch(0, 64);
+  const x = gpu.upload(host.x as Float32Array, [64, 256], "f32", "io");
+  const y = gpu.upload(host.y, [64], "i32", "io");
+  const plan = storeAllPlan(chain.stages.length);
+  const times: number[] = [];
+  let peak = 0, dispatches = 0;
+  try {
+    for (let s = 0; s < 2 + steps; s++) {
+      flops = 0;
+      const before = gpu.runner.stats.dispatches;
+      const t0 = performance.now();
+      const out = executePlan(gpu, chain, params, plan, { x, y }, { seed: 0, step: s });
+      await gpu.flush();
+      const ms = performance.now() - t0;
+      out.loss.release();
+      for (const g of out.grads.flat()) g.release();
+      if (s >= 2) times.push(ms);
+      peak = out.peakBytes;
+      dispatches = gpu.runner.stats.dispatches - before;
+    }
+  } finally {
+    x.release();
+    y.release();
+    releaseParams(params);
+    (gpu.kernels as { matmul: typeof matmul }).matmul = matmul;
+  }
+  const ms = median(times);
+  return { ms, gflops: flops / (ms * 1e6), dispatches, peakBytes: peak };
+}
+
+/** Deterministic values in [−0.5, 0.5). */
+function random(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
   let s = seed >>> 0;
   for (let i = 0; i < n; i++) {
@@ -40,77 +250,9 @@ const random = (n: number, seed: number) => {
     a[i] = s / 4294967296 - 0.5;
   }
   return a;
-};
-
-for (const n of sizes) {
-  const ha = random(n * n, 1), hb = random(n * n, 2);
-  const a = gpu.upload(ha, [n, n], "f32"), b = gpu.upload(hb, [n, n], "f32");
-  // correctness first: a few entries against a float64 dot product
-  const c0 = gpu.kernels.matmul(a, b, {});
-  const got = (await gpu.read(c0)) as Float32Array;
-  c0.release();
-  for (const [i, j] of [[0, 0], [n - 1, n - 1], [n >> 1, n >> 2], [n - 1, 0]] as const) {
-    let want = 0;
-    for (let k = 0; k < n; k++) want += ha[i * n + k]! * hb[k * n + j]!;
-    if (Math.abs(got[i * n + j]! - want) > 1e-3 * Math.sqrt(n)) {
-      throw new Error(`matmul ${n}²: c[${i}, ${j}] = ${got[i * n + j]}, expected ${want}; not timing a wrong kernel`);
-    }
-  }
-  // time: repetitions until ≥ 1 s (at most 10), median of single-product times
-  const times: number[] = [];
-  let spent = 0;
-  while (times.length < 10 && (spent < 1000 || times.length < 3)) {
-    const t0 = performance.now();
-    const c = gpu.kernels.matmul(a, b, {});
-    await gpu.flush();
-    const ms = performance.now() - t0;
-    c.release();
-    times.push(ms);
-    spent += ms;
-    if (ms > 20_000) break; // the software adapter at 4096²: one product is enough
-  }
-  const ms = median(times);
-  const gflops = (2 * n ** 3) / (ms * 1e6);
-  result.matmul.push({ size: n, ms, gflops });
-  log(`matmul ${String(n).padStart(4)}² ${ms.toFixed(2).padStart(10)} ms  ${gflops.toFixed(1).padStart(8)} GFLOP/s  (${times.length} runs)`);
-  a.release();
-  b.release();
 }
-
-// the reference MLP step
-const chain = mlp({ depth: 32, width: 256, hidden: 1024, classes: 10 });
-const params = initParams(chain, gpu, 0);
-const host = teacher({ inputs: 256, classes: 10 }).batch(0, 64);
-const x = gpu.upload(host.x as Float32Array, [64, 256], "f32", "io");
-const y = gpu.upload(host.y, [64], "i32", "io");
-const plan = storeAllPlan(chain.stages.length);
-const times: number[] = [];
-let peak = 0;
-for (let s = 0; s < 2 + steps; s++) {
-  const t0 = performance.now();
-  const out = executePlan(gpu, chain, params, plan, { x, y }, { seed: 0, step: s });
-  const grads: Tensor[] = out.grads.flat();
-  await gpu.flush();
-  const ms = performance.now() - t0;
-  out.loss.release();
-  for (const g of grads) g.release();
-  if (s >= 2) times.push(ms);
-  peak = out.peakBytes;
-}
-result.mlpStep = { ms: median(times), peakBytes: peak };
-log(`mlp step     ${median(times).toFixed(1)} ms median of ${steps} after 2 warm-up (${chain.name}, batch 64, store-all), peak activations ${formatBytes(peak)}`);
-x.release();
-y.release();
-releaseParams(params);
-log(`pipelines    ${gpu.runner.stats.pipelines} cached; buffer pool holds ${formatBytes(gpu.pooledBytes)}`);
-gpu.dispose();
-
-if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
-}
-function log(s: string): void {
-  process.stdout.write(`${s}\n`);
 }

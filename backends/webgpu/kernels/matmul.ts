@@ -21,9 +21,9 @@
  * adapter (llvmpipe) silently stops a loop.
  * @module
  */
-import type { KernelTable } from "@remat/core";
+import type { KernelTable, Tensor } from "@remat/core";
 import { gpuBuffer, type WebGpuBackend } from "../webgpu_backend.ts";
-import { GROUP_INDEX, gridOf, type KernelSource, wgsl } from "../wgsl.ts";
+import { gridOf, GROUP_INDEX, type KernelSource, wgsl } from "../wgsl.ts";
 
 /** Output tile edges a workgroup can cover. */
 export type MatmulTile = 64 | 128;
@@ -46,7 +46,8 @@ const LANES = ["x", "y", "z", "w"];
  * (rows of op(a), or columns of op(b)). `get` names the bounds-checked element reader.
  */
 function sliceLoad(dst: string, get: string, base: string, v: string, k: string): string {
-  return `${dst} = vec4<f32>(${range(4).map((i) => `${get}(${base} + ${v} * 4u + ${i}u, ${k})`).join(", ")});`;
+  const lanes = range(4).map((i) => `${get}(${base} + ${v} * 4u + ${i}u, ${k})`);
+  return `${dst} = vec4<f32>(${lanes.join(", ")});`;
 }
 
 /**
@@ -72,19 +73,20 @@ function matmulSource(transA: boolean, transB: boolean, t: MatmulTile): KernelSo
   for (const kk of range(bk)) {
     const at = kk * rowVec;
     products.push(
-      hs.map((g) => `let a${g} = As[${at + (g * GROUP_STRIDE) / 4}u + ty];`).join(" ") + " " +
+      `{ // k0 + ${kk}\n    ` +
+        hs.map((g) => `let a${g} = As[${at + (g * GROUP_STRIDE) / 4}u + ty];`).join(" ") + " " +
         hs.map((h) => `let b${h} = Bs[${at + (h * GROUP_STRIDE) / 4}u + tx];`).join(" "),
     );
     for (const r of rows) {
       const a = `vec4<f32>(a${Math.floor(r / 4)}.${LANES[r % 4]})`;
       products.push(hs.map((h) => `c${r}_${h} = fma(${a}, b${h}, c${r}_${h});`).join(" "));
     }
+    products.push("}");
   }
-  const stores = rows.flatMap((r) =>
-    hs.map((h) =>
-      `put(row0 + ${Math.floor(r / 4) * GROUP_STRIDE + (r % 4)}u + ty * 4u, col0 + ${h * GROUP_STRIDE}u + tx * 4u, c${r}_${h});`
-    )
-  );
+  const stores = rows.flatMap((r) => {
+    const row = Math.floor(r / 4) * GROUP_STRIDE + (r % 4);
+    return hs.map((h) => `put(row0 + ${row}u + ty * 4u, col0 + ${h * GROUP_STRIDE}u + tx * 4u, c${r}_${h});`);
+  });
   return wgsl(
     `matmul.${transA ? "T" : "N"}${transB ? "T" : "N"}.${t}`,
     /* wgsl */ `
@@ -144,15 +146,14 @@ fn main(
   );
 }
 
-/** Shaders by tile, then by (transA ? 2 : 0) + (transB ? 1 : 0). */
+/** The four operand layouts of one tile size, indexed (transA ? 2 : 0) + (transB ? 1 : 0). */
+const layouts = (t: MatmulTile) =>
+  [[false, false], [false, true], [true, false], [true, true]].map(([a, b]) => matmulSource(a!, b!, t));
+
+/** Shaders by tile size, then by operand layout. */
 const VARIANTS: Readonly<Record<MatmulTile, ReadonlyArray<KernelSource>>> = {
-  64: [matmulSource(false, false, 64), matmulSource(false, true, 64), matmulSource(true, false, 64), matmulSource(true, true, 64)],
-  128: [
-    matmulSource(false, false, 128),
-    matmulSource(false, true, 128),
-    matmulSource(true, false, 128),
-    matmulSource(true, true, 128),
-  ],
+  64: layouts(64),
+  128: layouts(128),
 };
 
 /**
@@ -166,6 +167,12 @@ const VARIANTS: Readonly<Record<MatmulTile, ReadonlyArray<KernelSource>>> = {
  */
 export function matmulTile(m: number, n: number): MatmulTile {
   return Math.ceil(m / 128) * Math.ceil(n / 128) >= LARGE_TILE_MIN_GROUPS ? 128 : 64;
+}
+
+/** [rows, columns] of a tensor read as a matrix: leading dimensions fold into rows. */
+function asMatrix(t: Tensor): [number, number] {
+  const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1]!;
+  return [cols === 0 ? 0 : t.size / cols, cols];
 }
 
 /** Options of {@link matmulKernels}. */
@@ -184,12 +191,14 @@ export interface MatmulKernelOptions {
  * const { matmul } = matmulKernels(await WebGpuBackend.create());
  * ```
  */
-export function matmulKernels(bk: WebGpuBackend, options: MatmulKernelOptions = {}): Pick<KernelTable, "matmul"> {
+export function matmulKernels(
+  bk: WebGpuBackend,
+  options: MatmulKernelOptions = {},
+): Pick<KernelTable, "matmul"> {
   return {
     matmul(a, b, layout) {
       const transA = layout.transA ?? false, transB = layout.transB ?? false;
-      const aCols = a.shape.length === 0 ? 1 : a.shape[a.shape.length - 1]!, aRows = aCols === 0 ? 0 : a.size / aCols;
-      const bCols = b.shape.length === 0 ? 1 : b.shape[b.shape.length - 1]!, bRows = bCols === 0 ? 0 : b.size / bCols;
+      const [aRows, aCols] = asMatrix(a), [bRows, bCols] = asMatrix(b);
       const m = transA ? aCols : aRows, k = transA ? aRows : aCols;
       const n = transB ? bRows : bCols;
       if (m === 0 || n === 0 || k === 0) return bk.alloc([m, n], "f32");
