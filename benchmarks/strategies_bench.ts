@@ -124,8 +124,18 @@ for (const { key, chain, batch } of models) {
     const bytes = Math.round(minBytes + ((top - minBytes) * b) / (sweep - 1));
     lineRows.push(measure(optimal(profile, { bytes }), bytes, "frontier"));
   }
+  // Head to head: optimal at sqrt's bytes against sqrt itself, paired step by step (3× the pairs).
+  const opt = others[others.length - 1]!;
+  const duel: number[] = [];
+  for (let s = 1; s <= 3 * steps; s++) {
+    const first = s % 2 === 0 ? opt : sq, second = first === opt ? sq : opt;
+    const a = step(first, s).ms, b = step(second, s).ms;
+    duel.push(first === opt ? a / b : b / a);
+  }
+  const duelRatio = median(duel);
+  log(`head to head: ${opt.strategy} / ${sq.strategy} = ×${duelRatio.toFixed(3)} measured (median of ${duel.length} pairs), ×${(opt.summary().predictedTime / sq.summary().predictedTime).toFixed(3)} predicted`);
   mkdirSync(values.out!, { recursive: true });
-  const json = { model: chain.name, batch, backend: backend.device, profile: profile.source, steps, storeAll: { ms: baseRun.ms, peakBytes: baseRun.peak }, rows };
+  const json = { model: chain.name, batch, backend: backend.device, profile: profile.source, steps, storeAll: { ms: baseRun.ms, peakBytes: baseRun.peak }, optimalVsSqrt: { measured: duelRatio, predicted: opt.summary().predictedTime / sq.summary().predictedTime, pairs: duel.length }, rows };
   writeFileSync(`${values.out}/strategies_${key}.json`, JSON.stringify(json, null, 2));
   writeFileSync(
     `${values.out}/frontier_${key}.svg`,
