@@ -27,7 +27,7 @@ import {
 } from "@remat/core";
 import { WebGpuBackend } from "@remat/webgpu";
 import { matmulTile } from "../backends/webgpu/kernels/matmul.ts";
-import { teacher } from "../examples/data/teacher.ts";
+import { teacher } from "@remat/datasets";
 import { formatBytes } from "../examples/format.ts";
 
 const { values } = parseArgs({

@@ -85,6 +85,9 @@ export function train(
         const report = { step, loss, ms: performance.now() - started, peakBytes: out.peakBytes };
         history.push(report);
         options.onStep?.(report);
+        // Let the host's event loop run between steps (a server answering requests, a UI, a
+        // timer that interrupts this fiber): without it a CPU run is all microtasks.
+        yield* Effect.yieldNow;
       }
     });
     yield* run.pipe(Effect.onError(() => Effect.sync(() => options.params ? undefined : releaseParams(params))));

@@ -14,7 +14,7 @@ import { Effect } from "effect";
 import { adamw, gpt, isRematError, staticProfile, train, withBackend } from "@remat/core";
 import { optimal, storeAll } from "@remat/strategies";
 import { createBackend, type WebGpuBackend } from "@remat/webgpu";
-import { textWindows } from "./data/text.ts";
+import { textWindows } from "@remat/datasets";
 import { formatBytes } from "./format.ts";
 import { ProgressBar } from "./progress.ts";
 import { planFor } from "./strategy_option.ts";

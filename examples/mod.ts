@@ -1,16 +1,13 @@
 /**
- * @remat/examples — datasets and helpers used by the example programs.
+ * @remat/examples — helpers the example programs share (number formatting, a progress bar).
+ * The datasets moved to `@remat/datasets`.
  *
  * @example
  * ```ts
- * import { spirals } from "@remat/examples";
- * const { x, y } = spirals({ classes: 3 }).batch(0, 4);
- * console.log(x.length, y.length); // 8 4
+ * import { formatBytes } from "@remat/examples";
+ * console.log(formatBytes(1536)); // "1.50 KiB"
  * ```
  * @module
  */
-export * from "./data/spirals.ts";
-export * from "./data/teacher.ts";
-export * from "./data/text.ts";
 export * from "./format.ts";
 export * from "./progress.ts";

@@ -1,0 +1,104 @@
+/**
+ * The training service: a Hono app over a durable job store and a job runner.
+ *
+ * ```
+ * GET  /healthz                    liveness, queue and live buffer bytes
+ * GET  /openapi.json               the OpenAPI document of these routes
+ * POST /v1/plans                   model + strategy + budget → plan summary (no training)
+ * POST /v1/jobs                    queue a training job → 202 + Location
+ * GET  /v1/jobs                    every job
+ * GET  /v1/jobs/:id                state, progress, last loss, step time, peak bytes, error
+ * GET  /v1/jobs/:id/events         Server-Sent Events: state, one per step, final
+ * GET  /v1/jobs/:id/metrics        every step's metrics
+ * DELETE /v1/jobs/:id              cancel
+ * GET  /v1/jobs/:id/weights        trained parameters, safetensors
+ * ```
+ * @module
+ */
+import process from "node:process";
+import path from "node:path";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { bearerAuth } from "./auth.ts";
+import { errorResponse } from "./http_errors.ts";
+import { jobRoutes } from "./job_routes.ts";
+import { type JobRunnerShape, makeJobRunner, type RunnerOptions } from "./job_runner.ts";
+import { JobStore } from "./job_store.ts";
+import { resolveLimits, type ServiceLimits } from "./limits.ts";
+import { openApiDocument } from "./openapi.ts";
+
+/** Options of {@link trainingService}. */
+export interface ServiceOptions {
+  /** Where job records, metrics and weights are kept; default `./remat-data`. */
+  readonly dataDir?: string;
+  /** Bearer token every `/v1` route requires; default the `REMAT_TOKEN` environment variable, if set. */
+  readonly token?: string;
+  /** Request and model limits; defaults in `DEFAULT_LIMITS`. */
+  readonly limits?: Partial<ServiceLimits>;
+  /** Queue bound, concurrency, backend factory. */
+  readonly runner?: RunnerOptions;
+}
+
+/** A running service: the Hono app, its runner and limits, and how to stop it. */
+export interface TrainingService {
+  readonly app: Hono;
+  readonly runner: JobRunnerShape;
+  readonly limits: ServiceLimits;
+  /** Interrupts running jobs (recorded as `interrupted`), writes everything, frees devices. */
+  close(): Promise<void>;
+}
+
+function envToken(): string | undefined {
+  try {
+    return process.env.REMAT_TOKEN || undefined;
+  } catch {
+    return undefined; // no permission to read the environment: no token
+  }
+}
+
+/**
+ * Opens the data directory (jobs that were running when it was last used are marked
+ * `interrupted`) and builds the app.
+ * @example
+ * ```ts
+ * const service = await trainingService({ dataDir: "./remat-data" });
+ * Deno.serve({ port: 8787 }, service.app.fetch);
+ * ```
+ */
+export async function trainingService(options: ServiceOptions = {}): Promise<TrainingService> {
+  const limits = resolveLimits(options.limits ?? {});
+  const store = await JobStore.open(path.resolve(options.dataDir ?? "remat-data"));
+  const runner = makeJobRunner(store, options.runner);
+  const token = options.token ?? envToken();
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      return errorResponse(c, err.status as ContentfulStatusCode, "BadRequest", err.message);
+    }
+    console.error("remat server: unexpected error:", err, (err as Error).stack);
+    return errorResponse(c, 500, "InternalError", "an internal error occurred; the server log has the details");
+  });
+  app.notFound((c) => errorResponse(c, 404, "RouteNotFound", `no route ${c.req.method} ${c.req.path}; GET /openapi.json lists the routes`));
+
+  app.get("/healthz", (c) => c.json({ ok: true, ...runner.load(), liveBytes: runner.liveBytes(), jobs: runner.list().length }));
+  app.get("/openapi.json", (c) => c.json(openApiDocument(limits)));
+
+  if (token) app.use("/v1/*", bearerAuth(token));
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: limits.maxBodyBytes,
+      onError: (c) =>
+        errorResponse(c, 413, "LimitExceeded", `the request body exceeds the limit maxBodyBytes = ${limits.maxBodyBytes}`, {
+          limit: "maxBodyBytes",
+          max: limits.maxBodyBytes,
+        }),
+    }),
+  );
+  app.route("/v1", jobRoutes(runner, limits));
+
+  return { app, runner, limits, close: () => runner.close() };
+}

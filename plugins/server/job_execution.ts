@@ -1,0 +1,63 @@
+/**
+ * One training job as an Effect: build the chain, data, plan and optimizer from the request,
+ * train on the given backend, and return the trained parameters as a safetensors file.
+ * Parameters, optimizer state and batches are released on success, failure and interruption
+ * alike (the training loop scopes them; the trained parameters are released here).
+ * @module
+ */
+import { type Backend, isRematError, readParams, releaseParams, type RematError, train, withBackend } from "@remat/core";
+import { Effect } from "effect";
+import { buildChain, buildDataset, buildOptimizer, buildPlan } from "./job_build.ts";
+import type { JobRequest, StepMetric } from "./job_types.ts";
+import { chainTensors, encodeSafetensors } from "./safetensors.ts";
+
+/** What a job reports while it runs. */
+export interface ExecutionHooks {
+  /** Called after every step with what it measured. */
+  readonly onStep: (metric: StepMetric) => void;
+}
+
+/** Runs a synchronous builder, turning remat's typed errors into failures (anything else is a defect). */
+function build<A>(f: () => A): Effect.Effect<A, RematError> {
+  return Effect.try({
+    try: f,
+    catch: (e) => {
+      if (isRematError(e)) return e;
+      throw e;
+    },
+  });
+}
+
+/**
+ * Trains the job's model on `backend` and returns its weights as safetensors bytes.
+ * @param request the validated job request
+ * @param backend where to train; the caller owns and disposes it
+ * @example
+ * ```ts
+ * const bytes = await Effect.runPromise(executeJob(request, new CpuBackend(), { onStep: console.log }));
+ * ```
+ */
+export function executeJob(
+  request: JobRequest,
+  backend: Backend,
+  hooks: ExecutionHooks,
+): Effect.Effect<Uint8Array, RematError> {
+  return Effect.gen(function* () {
+    const chain = yield* build(() => buildChain(request));
+    const data = yield* build(() => buildDataset(request, chain));
+    const plan = yield* build(() => buildPlan(request, chain));
+    const optimizer = yield* build(() => buildOptimizer(request.optimizer));
+    const result = yield* train(chain, data, {
+      steps: request.steps,
+      batch: request.batch,
+      seed: request.seed,
+      optimizer,
+      plan,
+      onStep: (r) => hooks.onStep({ step: r.step, loss: r.loss, ms: r.ms, peakBytes: r.peakBytes }),
+    }).pipe(Effect.provide(withBackend(backend)));
+    const host = yield* Effect.promise(() => readParams(backend, result.params)).pipe(
+      Effect.ensuring(Effect.sync(() => releaseParams(result.params))),
+    );
+    return encodeSafetensors(chainTensors(chain, host), { model: chain.name, steps: String(request.steps) });
+  });
+}

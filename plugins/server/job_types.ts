@@ -1,0 +1,96 @@
+/**
+ * The records the training service keeps: a job's request, its state and what it measured.
+ * Shared by the request schemas, the store, the runner and the routes.
+ * @module
+ */
+
+/** Where a job is in its life. `interrupted`: it was queued or running when the service stopped. */
+export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+
+/** States a job never leaves. */
+export const FINAL_STATES: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+
+/** A model to build: a residual MLP or a small GPT (see `@remat/core`'s builders). */
+export type ModelSpec =
+  | {
+    readonly kind: "mlp";
+    readonly depth: number;
+    readonly width: number;
+    readonly hidden: number;
+    readonly classes: number;
+    readonly inputs: number;
+  }
+  | {
+    readonly kind: "gpt";
+    readonly layers: number;
+    readonly dModel: number;
+    readonly heads: number;
+    readonly seqLen: number;
+  };
+
+/** Training data: the generated datasets, or windows of the shipped text (gpt only). */
+export type DataSpec =
+  | { readonly kind: "spirals"; readonly noise: number }
+  | { readonly kind: "teacher" }
+  | { readonly kind: "text" };
+
+/** A checkpointing strategy and its parameter. */
+export type StrategySpec =
+  | { readonly name: "storeAll" }
+  | { readonly name: "sqrt" }
+  | { readonly name: "uniform"; readonly every: number }
+  | { readonly name: "revolve"; readonly slots: number }
+  | { readonly name: "budget"; readonly bytes?: number; readonly fraction?: number }
+  | { readonly name: "optimal"; readonly bytes: number };
+
+/** The optimizer of a job. */
+export type OptimizerChoice =
+  | { readonly kind: "adamw"; readonly lr: number; readonly weightDecay: number }
+  | { readonly kind: "sgd"; readonly lr: number; readonly momentum: number };
+
+/** `POST /v1/plans`: what to plan, without training. */
+export interface PlanRequest {
+  readonly model: ModelSpec;
+  readonly strategy: StrategySpec;
+  readonly batch: number;
+}
+
+/** `POST /v1/jobs`: everything a training job needs, defaults filled in. */
+export interface JobRequest extends PlanRequest {
+  readonly data: DataSpec;
+  readonly optimizer: OptimizerChoice;
+  readonly steps: number;
+  readonly seed: number;
+  readonly backend: "cpu" | "webgpu" | "auto";
+}
+
+/** One step as the job saw it. */
+export interface StepMetric {
+  readonly step: number;
+  readonly loss: number;
+  readonly ms: number;
+  readonly peakBytes: number;
+}
+
+/** A job as stored and as `GET /v1/jobs/:id` returns it. */
+export interface JobRecord {
+  readonly id: string;
+  readonly state: JobState;
+  readonly request: JobRequest;
+  readonly createdAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** Steps done so far, of `request.steps`. */
+  readonly stepsDone: number;
+  readonly lastLoss?: number;
+  /** Wall time of the last step, milliseconds. */
+  readonly lastStepMs?: number;
+  /** Largest peak activation bytes measured so far. */
+  readonly peakBytes?: number;
+  /** The backend's description, once the job started. */
+  readonly device?: string;
+  /** Why the job failed, was cancelled or was interrupted. */
+  readonly error?: { readonly tag: string; readonly message: string };
+  /** True once the trained parameters are stored. */
+  readonly hasWeights: boolean;
+}

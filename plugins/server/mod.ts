@@ -1,0 +1,23 @@
+/**
+ * @remat/server — a Hono training service: plan and train remat models over HTTP, with
+ * progress as Server-Sent Events, durable job records and weights in the safetensors format.
+ *
+ * @example
+ * ```ts
+ * import { trainingService } from "@remat/server";
+ * const service = await trainingService({ dataDir: "./remat-data" });
+ * const res = await service.app.request("/healthz");
+ * console.log(await res.json()); // { ok: true, queued: 0, running: 0, ... }
+ * await service.close();
+ * ```
+ * @module
+ */
+export * from "./app.ts";
+export * from "./job_types.ts";
+export * from "./job_runner.ts";
+export * from "./job_store.ts";
+export * from "./job_events.ts";
+export * from "./limits.ts";
+export * from "./safetensors.ts";
+export { JobRequestSchema, PlanRequestSchema } from "./request_schema.ts";
+export * from "./client.ts";
