@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { executePlan, initParams, type MatmulOptions, mlp, releaseParams, storeAllPlan, type Tensor } from "@remat/core";
 import { CpuBackend } from "@remat/cpu";
 import { teacher } from "@remat/datasets";
-import { formatBytes } from "../examples/format.ts";
+import { formatBytes } from "@remat/cli";
 
 const { values } = parseArgs({
   options: {

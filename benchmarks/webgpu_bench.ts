@@ -28,7 +28,7 @@ import {
 import { WebGpuBackend } from "@remat/webgpu";
 import { matmulTile } from "../backends/webgpu/kernels/matmul.ts";
 import { teacher } from "@remat/datasets";
-import { formatBytes } from "../examples/format.ts";
+import { formatBytes } from "@remat/cli";
 
 const { values } = parseArgs({
   options: {

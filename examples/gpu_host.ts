@@ -15,9 +15,9 @@ import { adamw, gpt, isRematError, staticProfile, train, withBackend } from "@re
 import { optimal, storeAll } from "@remat/strategies";
 import { createBackend, type WebGpuBackend } from "@remat/webgpu";
 import { textWindows } from "@remat/datasets";
-import { formatBytes } from "./format.ts";
+import { formatBytes } from "@remat/cli";
 import { ProgressBar } from "./progress.ts";
-import { planFor } from "./strategy_option.ts";
+import { planFor } from "@remat/cli";
 
 const HELP = `usage: deno task gpu [options]
   --backend NAME      webgpu (default), auto or cpu

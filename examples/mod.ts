@@ -9,5 +9,5 @@
  * ```
  * @module
  */
-export * from "./format.ts";
+export { formatBytes } from "@remat/cli";
 export * from "./progress.ts";

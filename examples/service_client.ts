@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { ServiceClient, ServiceError } from "@remat/server";
-import { formatBytes } from "./format.ts";
+import { formatBytes } from "@remat/cli";
 import { ProgressBar } from "./progress.ts";
 
 const { values } = parseArgs({

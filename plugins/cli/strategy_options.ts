@@ -1,11 +1,12 @@
 /**
- * The main job's `--strategy` option: a plan for a chain from a strategy name and its option.
+ * The `--strategy` option shared by the CLI and the example programs: a plan from a strategy
+ * name and its parameter (`--every`, `--slots`, `--bytes`, `--fraction`).
  * @module
  */
-import { type Chain, InvalidArgument, staticProfile } from "@remat/core";
+import { type Chain, InvalidArgument, type Profile, staticProfile } from "@remat/core";
 import { budget, optimal, revolve, sqrt, storeAll, type StrategyPlan, uniform } from "@remat/strategies";
 
-/** Strategy names the main job accepts. */
+/** Strategy names the programs accept. */
 export const STRATEGY_NAMES = ["storeAll", "sqrt", "uniform", "revolve", "budget", "optimal"] as const;
 
 /** Options that parameterise a strategy. */
@@ -21,9 +22,15 @@ export interface StrategyChoice {
   readonly fraction?: number;
 }
 
-/** The plan `choice` makes for `chain` at `batch`, from the static (exact-bytes) profile. */
-export function planFor(chain: Chain, batch: number, choice: StrategyChoice): StrategyPlan {
-  const profile = staticProfile(chain, batch);
+/**
+ * The plan `choice` makes from `profile`.
+ * @throws InvalidArgument for an unknown strategy or a missing parameter; BudgetInfeasible
+ * @example
+ * ```ts
+ * const plan = planFromProfile(staticProfile(mlp({ depth: 8, width: 64, hidden: 256, classes: 3 }), 32), { name: "sqrt" });
+ * ```
+ */
+export function planFromProfile(profile: Profile, choice: StrategyChoice): StrategyPlan {
   const need = (name: string, v: number | undefined): number => {
     if (v === undefined) throw new InvalidArgument({ name, value: v, expected: `a value for --strategy ${choice.name}` });
     return v;
@@ -38,10 +45,23 @@ export function planFor(chain: Chain, batch: number, choice: StrategyChoice): St
     case "revolve":
       return revolve(profile, { slots: need("--slots", choice.slots) });
     case "budget":
-      return choice.bytes !== undefined ? budget(profile, { bytes: choice.bytes }) : budget(profile, { fraction: need("--fraction", choice.fraction) });
+      return choice.bytes !== undefined
+        ? budget(profile, { bytes: choice.bytes })
+        : budget(profile, { fraction: need("--fraction", choice.fraction) });
     case "optimal":
       return optimal(profile, { bytes: need("--bytes", choice.bytes) });
     default:
       throw new InvalidArgument({ name: "--strategy", value: choice.name, expected: STRATEGY_NAMES.join(", ") });
   }
+}
+
+/**
+ * The plan `choice` makes for `chain` at `batch`, from the static (exact-bytes) profile.
+ * @example
+ * ```ts
+ * const plan = planFor(mlp({ depth: 8, width: 64, hidden: 256, classes: 3 }), 32, { name: "revolve", slots: 2 });
+ * ```
+ */
+export function planFor(chain: Chain, batch: number, choice: StrategyChoice): StrategyPlan {
+  return planFromProfile(staticProfile(chain, batch), choice);
 }

@@ -1,5 +1,5 @@
 /**
- * Number formatting for example output.
+ * Number formatting for terminal output (the CLI, the examples, the benchmarks).
  * @module
  */
 

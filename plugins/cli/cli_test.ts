@@ -1,0 +1,96 @@
+import process from "node:process";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import { mlp, staticProfile } from "@remat/core";
+import { sqrt } from "@remat/strategies";
+import { COMMANDS, runCli } from "./cli.ts";
+
+/** Runs the CLI, capturing what it prints. */
+async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const { log, error } = console;
+  const stdoutWrite = process.stdout.write;
+  console.log = (...a: unknown[]) => void out.push(a.join(" "));
+  console.error = (...a: unknown[]) => void err.push(a.join(" "));
+  (process.stdout as { write: unknown }).write = (s: string) => (out.push(String(s)), true);
+  try {
+    const status = await runCli(argv);
+    return { status, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+    (process.stdout as { write: unknown }).write = stdoutWrite;
+  }
+}
+
+
+test("runCli --help lists every command, and each command has its own --help", async () => {
+  const top = await run("--help");
+  assert.equal(top.status, 0);
+  for (const c of COMMANDS) {
+    assert.match(top.out, new RegExp(`\\b${c.name}\\b`));
+    const h = await run(c.name, "--help");
+    assert.equal(h.status, 0, c.name);
+    assert.match(h.out, new RegExp(`^usage: remat ${c.name}`));
+  }
+});
+
+test("runCli rejects an unknown command and a bad option with one line and status 2", async () => {
+  const a = await run("plot");
+  assert.equal(a.status, 2);
+  assert.match(a.err, /unknown command "plot"; expected one of plan/);
+  const b = await run("plan", "--depth=-4");
+  assert.equal(b.status, 2);
+  assert.equal(b.err.split("\n").length, 1);
+  assert.match(b.err, /--depth: got "-4"; expected an integer ≥ 1/);
+  const c = await run("plan", "--colour", "red");
+  assert.equal(c.status, 2);
+  assert.match(c.err, /--colour/);
+});
+
+test("plan --json reports the strategy's own summary numbers", async () => {
+  const r = await run("plan", "--depth", "12", "--width", "32", "--batch", "16", "--strategy", "sqrt", "--json");
+  assert.equal(r.status, 0, r.err);
+  const got = JSON.parse(r.out);
+  const want = sqrt(staticProfile(mlp({ depth: 12, width: 32, hidden: 128, classes: 3, inputs: 2 }), 16)).summary();
+  assert.equal(got.predictedPeakBytes, want.predictedPeakBytes);
+  assert.deepEqual(got.forwardsPerStage, want.forwardsPerStage);
+  assert.equal(got.strategy, want.strategy);
+});
+
+test("plan with an infeasible budget fails with status 1 naming the smallest feasible budget", async () => {
+  const r = await run("plan", "--strategy", "optimal", "--bytes", "1KB");
+  assert.equal(r.status, 1);
+  assert.match(r.err, /smallest feasible budget is \d+ bytes/);
+});
+
+test("profile writes a profile that plan --profile reads, with the exact static bytes", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "remat-cli-"));
+  try {
+    const file = path.join(dir, "p.json");
+    const p = await run("profile", "--depth", "3", "--width", "16", "--batch", "8", "--repeats", "1", "--out", file);
+    assert.equal(p.status, 0, p.err);
+    const saved = JSON.parse(readFileSync(file, "utf8"));
+    assert.match(saved.profile.source, /^measured:cpu/);
+    const fromFile = JSON.parse((await run("plan", "--profile", file, "--strategy", "storeAll", "--json")).out);
+    const fromModel = JSON.parse((await run("plan", "--depth", "3", "--width", "16", "--batch", "8", "--json")).out);
+    assert.equal(fromFile.predictedPeakBytes, fromModel.predictedPeakBytes, "bytes are exact either way");
+    writeFileSync(file, JSON.stringify({ format: "remat-profile/1", profile: { ...saved.profile, stages: [{ name: "x" }] } }));
+    const bad = await run("plan", "--profile", file);
+    assert.equal(bad.status, 2);
+    assert.match(bad.err, /stages\[0\]\.outputBytes is undefined/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("train runs a short job and prints loss, time and memory", async () => {
+  const r = await run("train", "--depth", "2", "--width", "16", "--steps", "150", "--lr", "0.01", "--strategy", "revolve", "--slots", "1");
+  assert.equal(r.status, 0, r.err);
+  assert.match(r.out, /plan {4}revolve/);
+  assert.match(r.out, /loss {4}\d\.\d+ → \d\.\d+/);
+  assert.match(r.out, /memory {2}peak activations/);
+});

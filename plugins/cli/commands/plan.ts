@@ -1,0 +1,61 @@
+/**
+ * `remat plan`: the plan a strategy makes for a model (or a saved profile) at a budget, as a
+ * table of predicted memory and time and forwards per stage, or as JSON. Nothing is trained.
+ * @module
+ */
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { type Profile, staticProfile } from "@remat/core";
+import { formatBytes } from "../format.ts";
+import type { Command } from "../command.ts";
+import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
+import { loadProfile } from "../profile_file.ts";
+import { STRATEGY_HELP, STRATEGY_OPTIONS, strategyChoice } from "../strategy_flags.ts";
+import { planFromProfile } from "../strategy_options.ts";
+import { renderTable } from "../table.ts";
+
+const HELP = `usage: remat plan [model options | --profile FILE] [strategy options] [--json] [--listing]
+
+Prints the plan a checkpointing strategy makes: predicted peak activation bytes (the bytes the
+scheduler will measure), predicted time against store-all, and forwards per stage.
+
+  --profile FILE      plan from a profile saved by "remat profile" instead of the model options
+  --json              machine-readable output
+  --listing           also print the instruction list
+${STRATEGY_HELP}
+${MODEL_HELP}`;
+
+/** The `plan` command. */
+export const planCommand: Command = {
+  name: "plan",
+  summary: "the plan a strategy makes at a budget (no training)",
+  help: HELP,
+  run(args) {
+    const { values } = parseArgs({
+      args: [...args],
+      options: { ...MODEL_OPTIONS, ...STRATEGY_OPTIONS, profile: { type: "string" }, json: { type: "boolean" }, listing: { type: "boolean" } },
+      strict: true,
+    });
+    const profile: Profile = values.profile ? loadProfile(values.profile) : (() => {
+      const { chain, batch } = buildModel(values);
+      return staticProfile(chain, batch);
+    })();
+    const plan = planFromProfile(profile, strategyChoice(values));
+    const s = plan.summary();
+    const storeAllPeak = planFromProfile(profile, { name: "storeAll" }).summary().predictedPeakBytes;
+    if (values.json) {
+      const { listing: _listing, ...numbers } = s;
+      process.stdout.write(JSON.stringify({ chain: profile.chain, batch: profile.batch, profile: profile.source, storeAllPeakBytes: storeAllPeak, ...numbers, instructions: plan.instructions.length, ...(values.listing ? { listing: s.listing } : {}) }, null, 2) + "\n");
+      return Promise.resolve(0);
+    }
+    console.log(`model      ${profile.chain}, batch ${profile.batch}, ${profile.stages.length} stages (profile: ${profile.source})`);
+    console.log(`strategy   ${s.strategy}`);
+    console.log(`peak       ${formatBytes(s.predictedPeakBytes)} of activations (${(100 * s.predictedPeakBytes / storeAllPeak).toFixed(1)}% of store-all's ${formatBytes(storeAllPeak)})`);
+    console.log(`time       ×${(s.predictedTime / s.baselineTime).toFixed(3)} of store-all (+${(100 * s.overhead).toFixed(1)}%), ${s.untapedForwards} forwards without a tape`);
+    console.log(`plan       ${plan.instructions.length} instructions\n`);
+    const rows = profile.stages.map((st, i) => [String(i), st.name, st.kind, formatBytes(st.outputBytes), String(s.forwardsPerStage[i])]);
+    console.log(renderTable(["stage", "name", "kind", "output", "forwards"], rows));
+    if (values.listing) console.log(`\n${s.listing}`);
+    return Promise.resolve(0);
+  },
+};

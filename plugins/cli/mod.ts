@@ -1,0 +1,21 @@
+/**
+ * @remat/cli — the `remat` command line (`plan`, `train`, `profile`, …) and the option
+ * parsing it shares with the example programs.
+ *
+ * @example
+ * ```ts
+ * import { runCli } from "@remat/cli";
+ * const status = await runCli(["plan", "--preset", "reference-mlp", "--strategy", "sqrt"]);
+ * ```
+ * @module
+ */
+export * from "./cli.ts";
+export * from "./args.ts";
+export type { Command } from "./command.ts";
+export * from "./format.ts";
+export * from "./model_options.ts";
+export * from "./profile_file.ts";
+export * from "./progress.ts";
+export * from "./strategy_flags.ts";
+export * from "./strategy_options.ts";
+export * from "./table.ts";
