@@ -62,7 +62,11 @@ export type BudgetOptions = { readonly bytes: number } | { readonly fraction: nu
 
 /** The range of budgets `budget` plans for on a profile. */
 export interface BudgetBounds {
-  /** The smallest predicted peak of the family (fraction 0); smaller budgets throw BudgetInfeasible. */
+  /**
+   * The smallest predicted peak among the members the search probes (segments cut by size and
+   * by count); smaller budgets throw BudgetInfeasible. A heuristic bound: the plan made at this
+   * budget may peak a little below it, when the knapsack finds a smaller member.
+   */
   readonly minBytes: number;
   /** Store-all's predicted peak (fraction 1); larger budgets give store-all. */
   readonly maxBytes: number;

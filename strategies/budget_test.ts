@@ -132,9 +132,11 @@ describe("budget", () => {
 
           checkPlan(profile, minBytes + scale * (maxBytes - minBytes));
 
+          // minBytes is the smallest peak of the members the search probes; at that budget the
+          // knapsack may find a member below it (fast-check seed 1831981815: 180 < 192).
           const smallest = checkPlan(profile, minBytes).prediction;
-          assert.equal(smallest.peakBytes, minBytes);
-          assert.equal(budget(profile, { fraction: 0 }).summary().predictedPeakBytes, minBytes);
+          assert.ok(smallest.peakBytes <= minBytes);
+          assert.ok(budget(profile, { fraction: 0 }).summary().predictedPeakBytes <= minBytes);
 
           const full = budget(profile, { fraction: 1 }).summary();
           assert.equal(full.predictedTime, all.predictedTime);

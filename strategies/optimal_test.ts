@@ -577,7 +577,9 @@ function fastestAnyPlan(profile: Profile, bytes: number): { time: number; plan: 
   return null;
 }
 
-test("on physical chains of ≤ 3 stages whose tapes hold their inputs no valid plan beats the class", () => {
+test("on physical chains of ≤ 3 stages whose tapes hold their inputs, nothing fits below the class's smallest budget and optimal is feasible above it", () => {
+  // A search over every valid plan is a superset of the class, so it is never slower; where it
+  // is faster the plan lies outside the class (see the documented gaps below).
   fc.assert(
     fc.property(arbitrarySynthetic(1, 3, true, true), (profile) => {
       const n = profile.stages.length;
@@ -590,8 +592,10 @@ test("on physical chains of ≤ 3 stages whose tapes hold their inputs no valid 
           continue;
         }
         assert.ok(any && findPlanError(any.plan, n) === undefined);
-        const mine = timeOf(profile, optimal(profile, { bytes }));
-        assert.ok(close(any.time, mine), `budget ${bytes}: any plan ${any.time}, optimal ${mine}`);
+        const plan = optimal(profile, { bytes });
+        assert.ok(peakOf(profile, plan) <= bytes);
+        const mine = timeOf(profile, plan);
+        assert.ok(any.time <= mine + 1e-9, `budget ${bytes}: the search over all plans (${any.time}) is slower than optimal (${mine})`);
       }
     }),
     { numRuns: 50 },
@@ -636,6 +640,29 @@ test("when a tape does not hold its input, plans beyond the Schedule class can d
   assert.equal(faster.time, 18);
   assert.equal(timeOf(three, optimal(three, { bytes: 18 })), 19);
   assert.equal(Math.min(...exhaustive(three).filter((t) => t.peak <= 18).map((t) => t.time)), 19);
+});
+
+test("even when every tape holds its input, freeing a checkpoint before its backward can be faster (documented gap)", () => {
+  // Found by the property above (fast-check seed -1061848091). Three stages with outputs of 1,
+  // 2 and 4 bytes, unit times, at 11 bytes: the class's best takes 11 ms. A plan outside the
+  // class takes 10: it keeps x1 only to recompute x2 for the backward of stage 2, frees x1
+  // right after (the recording of stage 2 and its backward then fit), and recomputes x1 from
+  // x0 later. In the class a checkpoint stays until its own backward.
+  const profile = synthetic([
+    [1, 0, true, false, 1, 1, 0, 1, 1],
+    [2, 0, true, false, 2, 2, 1, 1, 1],
+    [4, 0, true, false, 4, 4, 5, 1, 1],
+  ], 6, 0);
+  const faster = fastestAnyPlan(profile, 11)!;
+  assert.equal(findPlanError(faster.plan, 3), undefined);
+  assert.ok(peakOf(profile, faster.plan) <= 11);
+  assert.equal(faster.time, 10);
+  assert.equal(timeOf(profile, optimal(profile, { bytes: 11 })), 11);
+  assert.equal(Math.min(...exhaustive(profile).filter((t) => t.peak <= 11).map((t) => t.time)), 11);
+  const text = faster.plan.instructions.map((i) => JSON.stringify(i));
+  const freeX1 = text.indexOf(JSON.stringify({ op: "free", value: 1 }));
+  const back2 = text.indexOf(JSON.stringify({ op: "backward", stage: 2 }));
+  assert.ok(freeX1 >= 0 && freeX1 < back2, "x1 is freed before the backward of stage 2");
 });
 
 // --- a fixed chain drawn from the arbitrary -------------------------------------------------
