@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
-import { frontierSvg, shortLabel } from "./frontier_svg.ts";
+import { frontierSvg, shortLabel } from "@remat/plots";
 
 interface Row {
   series?: "point" | "frontier";

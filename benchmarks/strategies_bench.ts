@@ -14,7 +14,7 @@ import { type Chain, executePlan, gpt, initParams, measureProfile, mlp, type Pla
 import { CpuBackend } from "@remat/cpu";
 import { budget, optimal, revolve, sqrt, storeAll, type StrategyPlan, uniform } from "@remat/strategies";
 import { randomBatch } from "@remat/core/testing";
-import { frontierSvg, shortLabel } from "./frontier_svg.ts";
+import { frontierSvg, shortLabel } from "@remat/plots";
 
 const { values } = parseArgs({
   options: {

@@ -22,8 +22,65 @@ export interface Prediction {
   readonly untapedForwards: number;
 }
 
-/** Predicts a (valid) plan's peak bytes and time from a profile. */
+/** One instruction as the memory model replays it. */
+export interface TraceStep {
+  /** Predicted time at which it starts, milliseconds from the start of the step. */
+  readonly start: number;
+  /** Predicted time at which it ends, milliseconds (equal to `start` for `free`). */
+  readonly end: number;
+  /** Live activation-side bytes after it. */
+  readonly liveBytes: number;
+  /** Highest live bytes while it runs (its transient peak included). */
+  readonly peakBytes: number;
+}
+
+/** A plan replayed instruction by instruction: `steps[i]` belongs to `plan.instructions[i]`. */
+export interface PlanTrace {
+  /** One step per instruction, in the plan's order. */
+  readonly steps: ReadonlyArray<TraceStep>;
+}
+
+/**
+ * Predicts a (valid) plan's peak bytes and time from a profile.
+ *
+ * @param profile The chain's profile (bytes and times per stage).
+ * @param plan A plan for a chain with as many stages as the profile.
+ * @returns The predicted peak, time, forwards per stage and untaped forwards.
+ * @example
+ * ```ts
+ * import { mlp, predictPlan, staticProfile, storeAllPlan } from "@remat/core";
+ * const profile = staticProfile(mlp({ depth: 4, width: 32, hidden: 64, classes: 10 }), 8);
+ * console.log(predictPlan(profile, storeAllPlan(profile.stages.length)).peakBytes);
+ * ```
+ */
 export function predictPlan(profile: Profile, plan: Plan): Prediction {
+  return replay(profile, plan);
+}
+
+/**
+ * Replays a (valid) plan under the same memory model as `predictPlan`, returning each
+ * instruction's predicted start and end time, live bytes after it and peak bytes during it;
+ * the steps' highest `peakBytes` is `predictPlan`'s `peakBytes` and the last `end` its `time`.
+ *
+ * @param profile The chain's profile (bytes and times per stage).
+ * @param plan A plan for a chain with as many stages as the profile.
+ * @returns One step per instruction, in order.
+ * @example
+ * ```ts
+ * import { mlp, staticProfile, storeAllPlan, tracePlan } from "@remat/core";
+ * const profile = staticProfile(mlp({ depth: 4, width: 32, hidden: 64, classes: 10 }), 8);
+ * const { steps } = tracePlan(profile, storeAllPlan(profile.stages.length));
+ * console.log(Math.max(...steps.map((s) => s.peakBytes)), steps.at(-1)?.end);
+ * ```
+ */
+export function tracePlan(profile: Profile, plan: Plan): PlanTrace {
+  const steps: TraceStep[] = [];
+  replay(profile, plan, (step) => steps.push(step));
+  return { steps };
+}
+
+/** The one replay both `predictPlan` and `tracePlan` run; `visit` sees every instruction's step. */
+function replay(profile: Profile, plan: Plan, visit?: (step: TraceStep) => void): Prediction {
   const st = profile.stages;
   const n = st.length;
   if (plan.stages !== n) {
@@ -51,10 +108,12 @@ export function predictPlan(profile: Profile, plan: Plan): Prediction {
     countedBytes[k] = bytes;
   };
   for (const ins of plan.instructions) {
+    const before = live, start = time;
+    let transient = 0; // bytes above the starting live total while the instruction runs
     switch (ins.op) {
       case "forward": {
         const s = st[ins.stage]!;
-        peak = Math.max(peak, live + (ins.record ? s.forwardPeakRecord : s.forwardPeakDiscard));
+        transient = ins.record ? s.forwardPeakRecord : s.forwardPeakDiscard;
         time += s.forwardTime;
         forwards[ins.stage]!++;
         const v = nextVersion++;
@@ -69,14 +128,14 @@ export function predictPlan(profile: Profile, plan: Plan): Prediction {
         break;
       }
       case "loss":
-        peak = Math.max(peak, live + profile.loss.peak);
+        transient = profile.loss.peak;
         time += profile.loss.time;
         live += a(n);
         break;
       case "backward": {
         const i = ins.stage;
         const s = st[i]!;
-        peak = Math.max(peak, live + s.backwardPeak);
+        transient = s.backwardPeak;
         time += s.backwardTime;
         inV[i] = 0;
         outV[i + 1] = 0;
@@ -91,7 +150,9 @@ export function predictPlan(profile: Profile, plan: Plan): Prediction {
         refresh(ins.value);
         break;
     }
-    peak = Math.max(peak, live);
+    const stepPeak = Math.max(before + transient, before, live);
+    peak = Math.max(peak, stepPeak);
+    visit?.({ start, end: time, liveBytes: live, peakBytes: stepPeak });
   }
   return { peakBytes: peak, time, forwards, untapedForwards: untaped };
 }

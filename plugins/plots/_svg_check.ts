@@ -1,0 +1,94 @@
+/**
+ * Test support: a strict little parser for the SVG the plots write (elements, attributes in
+ * double quotes, escaped text; no comments or CDATA), and queries over the tree.
+ * @module
+ */
+
+/** One element of a parsed SVG. */
+export interface SvgElement {
+  readonly name: string;
+  readonly attrs: Readonly<Record<string, string>>;
+  readonly children: SvgElement[];
+  /** The element's own text, entities decoded (children's text excluded). */
+  text: string;
+}
+
+const TAG = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/y;
+const ATTR = /([\w:-]+)="([^"]*)"/g;
+const BAD_TEXT = /<|&(?!(amp|lt|gt|quot|apos|#\d+);)/;
+
+/** Parses an SVG document; throws saying where a tag is unbalanced or text is unescaped. */
+export function parseSvg(svg: string): SvgElement {
+  const stack: SvgElement[] = [{ name: "#document", attrs: {}, children: [], text: "" }];
+  let at = 0;
+  while (at < svg.length) {
+    const lt = svg.indexOf("<", at);
+    const text = svg.slice(at, lt < 0 ? svg.length : lt);
+    if (BAD_TEXT.test(text)) throw new Error(`parseSvg: unescaped text at ${at}: ${JSON.stringify(text.slice(0, 60))}`);
+    if (text.trim()) {
+      if (stack.length === 1) throw new Error(`parseSvg: text outside the root element at ${at}`);
+      stack.at(-1)!.text += decode(text);
+    }
+    if (lt < 0) break;
+    TAG.lastIndex = lt;
+    const m = TAG.exec(svg);
+    if (!m) throw new Error(`parseSvg: malformed tag at ${lt}: ${JSON.stringify(svg.slice(lt, lt + 60))}`);
+    const [whole, close, name, attrText, selfClose] = m;
+    if (close) {
+      const open = stack.pop()!;
+      if (open.name !== name) throw new Error(`parseSvg: </${name}> at ${lt} closes <${open.name}>`);
+    } else {
+      const attrs: Record<string, string> = {};
+      for (const [, k, v] of attrText!.matchAll(ATTR)) {
+        if (BAD_TEXT.test(v!)) throw new Error(`parseSvg: unescaped attribute ${k} at ${lt}`);
+        attrs[k!] = decode(v!);
+      }
+      const el: SvgElement = { name: name!, attrs, children: [], text: "" };
+      stack.at(-1)!.children.push(el);
+      if (!selfClose) stack.push(el);
+    }
+    at = lt + whole!.length;
+  }
+  if (stack.length !== 1) throw new Error(`parseSvg: <${stack.at(-1)!.name}> is never closed`);
+  const roots = stack[0]!.children;
+  if (roots.length !== 1 || roots[0]!.name !== "svg") throw new Error("parseSvg: expected exactly one root <svg>");
+  return roots[0]!;
+}
+
+function decode(s: string): string {
+  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, d: string) => String.fromCodePoint(Number(d))).replace(/&amp;/g, "&");
+}
+
+/** Every element under (and including) `root` for which `match` holds, in document order. */
+export function findAll(root: SvgElement, match: (el: SvgElement) => boolean): SvgElement[] {
+  const out: SvgElement[] = [];
+  const walk = (el: SvgElement) => {
+    if (match(el)) out.push(el);
+    el.children.forEach(walk);
+  };
+  walk(root);
+  return out;
+}
+
+/** Elements whose class attribute contains `cls`. */
+export function byClass(root: SvgElement, cls: string): SvgElement[] {
+  return findAll(root, (el) => (el.attrs.class ?? "").split(/\s+/).includes(cls));
+}
+
+/** The text of every `<text>` element. */
+export function texts(root: SvgElement): string[] {
+  return findAll(root, (el) => el.name === "text").map((el) => el.text);
+}
+
+/** A polyline's or polygon's points as [x, y] pairs. */
+export function pointsOf(el: SvgElement): Array<[number, number]> {
+  return (el.attrs.points ?? "").trim().split(/\s+/).map((p) => p.split(",").map(Number) as [number, number]);
+}
+
+/** The linear map from SVG coordinate to value given by numeric tick labels (first and last). */
+export function tickScale(ticks: ReadonlyArray<SvgElement>, axis: "x" | "y"): (coord: number) => number {
+  const pts = ticks.map((t) => [Number(t.attrs[axis]), parseFloat(t.text)] as const);
+  const [c0, v0] = pts[0]!, [c1, v1] = pts.at(-1)!;
+  return (c) => v0 + ((c - c0) / (c1 - c0)) * (v1 - v0);
+}
