@@ -7,12 +7,14 @@
 import { isRematError } from "@remat/core";
 import { UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
+import { benchCommand } from "./commands/bench.ts";
+import { paretoCommand } from "./commands/pareto.ts";
 import { planCommand } from "./commands/plan.ts";
 import { profileCommand } from "./commands/profile.ts";
 import { trainCommand } from "./commands/train.ts";
 
 /** Every command, in the order `remat --help` lists them. */
-export const COMMANDS: ReadonlyArray<Command> = [planCommand, trainCommand, profileCommand];
+export const COMMANDS: ReadonlyArray<Command> = [planCommand, trainCommand, profileCommand, benchCommand, paretoCommand];
 
 function usage(program: string): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

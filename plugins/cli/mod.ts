@@ -1,5 +1,5 @@
 /**
- * @remat/cli — the `remat` command line (`plan`, `train`, `profile`, …) and the option
+ * @remat/cli — the `remat` command line (`plan`, `train`, `profile`, `bench`, `pareto`) and the option
  * parsing it shares with the example programs.
  *
  * @example
@@ -14,6 +14,8 @@ export * from "./args.ts";
 export type { Command } from "./command.ts";
 export * from "./format.ts";
 export * from "./model_options.ts";
+export * from "./paired_timer.ts";
+export * from "./strategy_suite.ts";
 export * from "./profile_file.ts";
 export * from "./progress.ts";
 export * from "./strategy_flags.ts";

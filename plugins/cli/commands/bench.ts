@@ -1,0 +1,133 @@
+/**
+ * `remat bench`: the strategies benchmark on the CPU backend. With a measured profile, each
+ * compared strategy's measured peak, its step time as a ratio to store-all in the same run and
+ * the predicted ratio; `optimal` swept over budgets; and a head-to-head duel of `optimal` at
+ * sqrt's bytes against sqrt. Writes `<name>.json` and `<name>_frontier.svg`.
+ * @module
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { initParams, measureProfile, releaseParams, uploadBatch } from "@remat/core";
+import { CpuBackend } from "@remat/cpu";
+import { frontierSvg, shortLabel } from "@remat/plots";
+import { optimal, type StrategyPlan } from "@remat/strategies";
+import { intOption } from "../args.ts";
+import type { Command } from "../command.ts";
+import { formatBytes } from "../format.ts";
+import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
+import { PairedTimer } from "../paired_timer.ts";
+import { startProgress } from "../progress.ts";
+import { comparedStrategies, sweepBudgets } from "../strategy_suite.ts";
+
+const HELP = `usage: remat bench [model options] [--steps 9] [--budgets 20] [--out bench] [--name NAME]
+
+Measures every compared strategy on the CPU backend against store-all in the same run
+(alternating pairs, median ratio), sweeps optimal over --budgets budgets, and runs optimal at
+sqrt's bytes head to head against sqrt. Without model options it benchmarks --preset
+reference-mlp. Run Deno with --v8-flags=--expose-gc for steadier numbers.
+
+  --steps N           timed pairs per plan (default 9; the duel takes 3×)
+  --budgets N         budgets of the optimal sweep (default 20)
+  --out DIR           where to write NAME.json and NAME_frontier.svg (default bench)
+  --name NAME         file name stem (default the preset's name, else "model")
+${MODEL_HELP}`;
+
+/** One measured plan. */
+export interface BenchRow {
+  readonly series: "point" | "frontier";
+  readonly strategy: string;
+  readonly budgetBytes: number | null;
+  readonly measuredPeakBytes: number;
+  readonly predictedPeakBytes: number;
+  readonly measuredMs: number;
+  readonly measuredRatio: number;
+  readonly predictedRatio: number;
+}
+
+/** The `bench` command. */
+export const benchCommand: Command = {
+  name: "bench",
+  summary: "measure every strategy's memory and time against store-all (CPU)",
+  help: HELP,
+  async run(args) {
+    const { values } = parseArgs({
+      args: [...args],
+      options: { ...MODEL_OPTIONS, steps: { type: "string" }, budgets: { type: "string" }, out: { type: "string" }, name: { type: "string" } },
+      strict: true,
+    });
+    const given = Object.values({ ...values, steps: undefined, budgets: undefined, out: undefined, name: undefined }).some((v) => v !== undefined);
+    const options = given ? values : { ...values, preset: "reference-mlp" };
+    const { chain, data, batch } = buildModel(options);
+    const steps = intOption(values, "steps", 9), sweep = intOption(values, "budgets", 20);
+    const out = values.out ?? "bench", name = values.name ?? options.preset ?? "model";
+    const backend = new CpuBackend();
+    console.log(`${chain.name}, batch ${batch}: measuring the profile…`);
+    const profile = await measureProfile(chain, backend, batch, { repeats: 5 });
+    const params = initParams(chain, backend, 0);
+    const host = uploadBatch(backend, chain, data, 0, batch);
+    const compared = comparedStrategies(profile);
+    const base = compared[0]!, sq = compared[1]!, opt = compared[compared.length - 1]!;
+    const budgets = sweepBudgets(profile, sweep);
+    const bar = startProgress("bench", compared.length + budgets.length + 1);
+    try {
+      const timer = new PairedTimer(backend, chain, params, host, base, steps);
+      const baseRun = timer.time(base);
+      const baseTime = base.summary().predictedTime;
+      const rows: BenchRow[] = [];
+      const measure = (plan: StrategyPlan, budgetBytes: number | null, series: BenchRow["series"]) => {
+        const run = timer.time(plan), s = plan.summary();
+        const row: BenchRow = {
+          series,
+          strategy: plan.strategy,
+          budgetBytes,
+          measuredPeakBytes: run.peakBytes,
+          predictedPeakBytes: s.predictedPeakBytes,
+          measuredMs: run.ms,
+          measuredRatio: run.ratio,
+          predictedRatio: s.predictedTime / baseTime,
+        };
+        rows.push(row);
+        bar.update(rows.length, plan.strategy);
+        return row;
+      };
+      const sqBytes = sq.summary().predictedPeakBytes;
+      const points = compared.map((p) => measure(p, p === opt ? sqBytes : null, "point"));
+      const line = budgets.map((bytes) => measure(optimal(profile, { bytes }), bytes, "frontier"));
+      const duel = timer.duel(opt, sq, 3 * steps);
+      bar.update(rows.length + 1, "duel");
+      bar.stop();
+      const duelPredicted = opt.summary().predictedTime / sq.summary().predictedTime;
+      for (const r of points) {
+        console.log(`${r.strategy.padEnd(36)} peak ${formatBytes(r.measuredPeakBytes).padStart(10)} (${(100 * r.measuredPeakBytes / baseRun.peakBytes).toFixed(1)}% of store-all)  time ×${r.measuredRatio.toFixed(3)} measured, ×${r.predictedRatio.toFixed(3)} predicted`);
+      }
+      console.log(`optimal over ${line.length} budgets: see the frontier`);
+      console.log(`head to head: ${opt.strategy} / ${sq.strategy} = ×${duel.ratio.toFixed(3)} measured (median of ${3 * steps} pairs), ×${duelPredicted.toFixed(3)} predicted`);
+      mkdirSync(out, { recursive: true });
+      const json = {
+        model: chain.name,
+        batch,
+        backend: backend.device,
+        profile: profile.source,
+        steps,
+        storeAll: { ms: baseRun.ms, peakBytes: baseRun.peakBytes },
+        optimalVsSqrt: { measured: duel.ratio, predicted: duelPredicted, pairs: 3 * steps },
+        rows,
+      };
+      writeFileSync(path.join(out, `${name}.json`), JSON.stringify(json, null, 2));
+      writeFileSync(path.join(out, `${name}_frontier.svg`), frontierSvg({
+        title: `${chain.name}: time–memory frontier (CPU, measured)`,
+        lineLabel: "optimal(bytes)",
+        line: line.map((r) => ({ label: r.strategy, bytes: r.measuredPeakBytes, ratio: r.measuredRatio, predictedRatio: r.predictedRatio })),
+        points: points.map((r) => ({ label: shortLabel(r.strategy), bytes: r.measuredPeakBytes, ratio: r.measuredRatio })),
+      }));
+      console.log(`wrote ${path.join(out, `${name}.json`)} and ${name}_frontier.svg`);
+      return 0;
+    } finally {
+      bar.stop();
+      host.x.release();
+      host.y.release();
+      releaseParams(params);
+    }
+  },
+};

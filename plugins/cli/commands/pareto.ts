@@ -1,0 +1,85 @@
+/**
+ * `remat pareto`: the predicted time–memory frontier of a model (or a saved profile):
+ * `optimal` at budgets from its smallest to store-all's peak, with the other strategies as
+ * points, written as `<out>.json` and `<out>.svg`. Predictions only: `remat bench` measures.
+ * @module
+ */
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { type Profile, staticProfile } from "@remat/core";
+import { frontierSvg, shortLabel } from "@remat/plots";
+import { optimal, type StrategyPlan } from "@remat/strategies";
+import { intOption } from "../args.ts";
+import type { Command } from "../command.ts";
+import { formatBytes } from "../format.ts";
+import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
+import { loadProfile } from "../profile_file.ts";
+import { startProgress } from "../progress.ts";
+import { comparedStrategies, sweepBudgets } from "../strategy_suite.ts";
+import { renderTable } from "../table.ts";
+
+const HELP = `usage: remat pareto [model options | --profile FILE] [--budgets 20] [--out pareto]
+
+Plans optimal at --budgets budgets from its smallest feasible budget to store-all's peak and
+the other strategies once, and writes the predicted frontier as OUT.json and OUT.svg.
+
+  --profile FILE      use a profile saved by "remat profile" (measured times)
+  --budgets N         budgets of the sweep (default 20)
+  --out STEM          output file stem (default pareto)
+${MODEL_HELP}`;
+
+/** One point of the frontier. */
+export interface ParetoPoint {
+  readonly strategy: string;
+  readonly budgetBytes: number | null;
+  readonly peakBytes: number;
+  readonly ratio: number;
+}
+
+/** The `pareto` command. */
+export const paretoCommand: Command = {
+  name: "pareto",
+  summary: "the predicted time–memory frontier as SVG and JSON",
+  help: HELP,
+  run(args) {
+    const { values } = parseArgs({
+      args: [...args],
+      options: { ...MODEL_OPTIONS, profile: { type: "string" }, budgets: { type: "string" }, out: { type: "string" } },
+      strict: true,
+    });
+    const profile: Profile = values.profile ? loadProfile(values.profile) : (() => {
+      const { chain, batch } = buildModel(values);
+      return staticProfile(chain, batch);
+    })();
+    const out = values.out ?? "pareto";
+    const compared = comparedStrategies(profile);
+    const baseTime = compared[0]!.summary().predictedTime;
+    const point = (plan: StrategyPlan, budgetBytes: number | null): ParetoPoint => {
+      const s = plan.summary();
+      return { strategy: plan.strategy, budgetBytes, peakBytes: s.predictedPeakBytes, ratio: s.predictedTime / baseTime };
+    };
+    const budgets = sweepBudgets(profile, intOption(values, "budgets", 20));
+    const bar = startProgress("pareto", budgets.length);
+    const line: ParetoPoint[] = [];
+    try {
+      for (const bytes of budgets) {
+        line.push(point(optimal(profile, { bytes }), bytes));
+        bar.update(line.length, formatBytes(bytes));
+      }
+    } finally {
+      bar.stop();
+    }
+    const points = compared.map((p) => point(p, null));
+    writeFileSync(`${out}.json`, JSON.stringify({ chain: profile.chain, batch: profile.batch, profile: profile.source, line, points }, null, 2));
+    writeFileSync(`${out}.svg`, frontierSvg({
+      title: `${profile.chain}: time–memory frontier (predicted, ${profile.source} profile)`,
+      lineLabel: "optimal(bytes)",
+      line: line.map((p) => ({ label: p.strategy, bytes: p.peakBytes, ratio: p.ratio })),
+      points: points.map((p) => ({ label: shortLabel(p.strategy), bytes: p.peakBytes, ratio: p.ratio })),
+    }));
+    const rows = [...points, ...line].map((p) => [p.strategy, formatBytes(p.peakBytes), `×${p.ratio.toFixed(3)}`]);
+    console.log(renderTable(["plan", "peak", "time"], rows));
+    console.log(`\nwrote ${out}.json and ${out}.svg`);
+    return Promise.resolve(0);
+  },
+};

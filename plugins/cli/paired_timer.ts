@@ -1,0 +1,75 @@
+/**
+ * Step times of plans measured against store-all in the same run: the two alternate step by
+ * step (which goes first alternates too), so slow drifts of a shared machine hit both alike,
+ * and the ratio is the median of adjacent pairs' ratios. A full garbage collection runs
+ * before each timed step when the runtime exposes one (Deno: `--v8-flags=--expose-gc`).
+ * @module
+ */
+import { type Backend, type Chain, executePlan, type Params, type Plan, type Tensor } from "@remat/core";
+
+/** One plan's measurement. */
+export interface PlanTiming {
+  /** Median step time, ms. */
+  readonly ms: number;
+  /** Median of the (plan / store-all) pair ratios. */
+  readonly ratio: number;
+  /** Measured peak activation bytes. */
+  readonly peakBytes: number;
+}
+
+/**
+ * A timer over one chain, parameters and batch on a backend.
+ * @example
+ * ```ts
+ * const timer = new PairedTimer(backend, chain, params, { x, y }, storeAllPlan(chain.stages.length), 9);
+ * const { ratio } = timer.time(sqrt(profile));
+ * ```
+ */
+export class PairedTimer {
+  constructor(
+    readonly backend: Backend,
+    readonly chain: Chain,
+    readonly params: Params,
+    readonly batch: { readonly x: Tensor; readonly y: Tensor },
+    readonly base: Plan,
+    readonly pairs: number,
+  ) {
+    for (let w = 0; w < 2; w++) this.step(base, w); // warm-up
+  }
+
+  /** Runs one step of `plan` (forward + backward), returning its time and peak. */
+  step(plan: Plan, s: number): { ms: number; peakBytes: number } {
+    (globalThis as { gc?: () => void }).gc?.();
+    const t0 = performance.now();
+    const out = executePlan(this.backend, this.chain, this.params, plan, this.batch, { seed: 0, step: s });
+    const ms = performance.now() - t0;
+    out.loss.release();
+    for (const row of out.grads) for (const g of row) g.release();
+    return { ms, peakBytes: out.peakBytes };
+  }
+
+  /** `plan` against the store-all plan, `pairs` pairs after one untimed step. */
+  time(plan: Plan): PlanTiming {
+    return this.duel(plan, this.base, this.pairs);
+  }
+
+  /** `a` against `b`, `pairs` alternating pairs: a's median time, a/b ratio and peak. */
+  duel(a: Plan, b: Plan, pairs: number): PlanTiming {
+    const ts: number[] = [], ratios: number[] = [];
+    let peakBytes = this.step(a, 0).peakBytes;
+    for (let s = 1; s <= pairs; s++) {
+      const aFirst = s % 2 === 0;
+      const ra = aFirst ? this.step(a, s) : undefined;
+      const rb = this.step(b, s);
+      const r = ra ?? this.step(a, s);
+      ts.push(r.ms);
+      ratios.push(r.ms / rb.ms);
+      peakBytes = r.peakBytes;
+    }
+    return { ms: median(ts), ratio: median(ratios), peakBytes };
+  }
+}
+
+function median(xs: ReadonlyArray<number>): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
