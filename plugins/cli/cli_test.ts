@@ -94,3 +94,37 @@ test("train runs a short job and prints loss, time and memory", async () => {
   assert.match(r.out, /loss {4}\d\.\d+ → \d\.\d+/);
   assert.match(r.out, /memory {2}peak activations/);
 });
+
+test("pareto writes a predicted frontier whose line ends at store-all and never rises with the budget", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "remat-cli-"));
+  try {
+    const stem = path.join(dir, "f");
+    const r = await run("pareto", "--depth", "10", "--width", "16", "--batch", "8", "--budgets", "6", "--out", stem);
+    assert.equal(r.status, 0, r.err);
+    const doc = JSON.parse(readFileSync(`${stem}.json`, "utf8"));
+    assert.equal(doc.line.length, 6);
+    for (let i = 1; i < doc.line.length; i++) assert.ok(doc.line[i].ratio <= doc.line[i - 1].ratio + 1e-12);
+    assert.ok(Math.abs(doc.line.at(-1).ratio - 1) < 1e-12, "at store-all's peak optimal recomputes nothing");
+    const svg = readFileSync(`${stem}.svg`, "utf8");
+    assert.match(svg, /^<svg/);
+    assert.match(svg, /sqrt\(every=/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bench measures every compared strategy, the sweep and the duel, with peaks equal to the predictions", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "remat-cli-"));
+  try {
+    const r = await run("bench", "--depth", "3", "--width", "8", "--batch", "4", "--steps", "1", "--budgets", "3", "--out", dir, "--name", "b");
+    assert.equal(r.status, 0, r.err);
+    const doc = JSON.parse(readFileSync(path.join(dir, "b.json"), "utf8"));
+    assert.equal(doc.rows.filter((x: { series: string }) => x.series === "point").length, 7);
+    assert.equal(doc.rows.filter((x: { series: string }) => x.series === "frontier").length, 3);
+    for (const row of doc.rows) assert.equal(row.measuredPeakBytes, row.predictedPeakBytes, row.strategy);
+    assert.ok(doc.optimalVsSqrt.measured > 0 && doc.optimalVsSqrt.pairs === 3);
+    assert.match(readFileSync(path.join(dir, "b_frontier.svg"), "utf8"), /^<svg/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
