@@ -33,10 +33,39 @@ export interface Backend {
   dispose(): void;
 }
 
-/** The Effect service holding the active backend. */
-export class BackendService extends Context.Service<BackendService, Backend>()("@remat/core/Backend") {}
+/** The base class of {@link BackendService}: `Context.Service<BackendService, Backend>()` under its key. */
+export const BackendServiceBase: Context.ServiceClass<BackendService, "@remat/core/Backend", Backend> =
+  Context.Service<BackendService, Backend>()("@remat/core/Backend");
 
-/** A view of `t` with another shape of the same size, sharing (and retaining) its storage. */
+/**
+ * The Effect service holding the active backend.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { BackendService, withBackend } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const name = await Effect.runPromise(
+ *   BackendService.useSync((b) => b.name).pipe(Effect.provide(withBackend(new CpuBackend()))),
+ * ); // "cpu"
+ * ```
+ */
+export class BackendService extends BackendServiceBase {}
+
+/**
+ * A view of `t` with another shape of the same size, sharing (and retaining) its storage.
+ *
+ * @example
+ * ```ts
+ * import { view } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const backend = new CpuBackend();
+ * const t = backend.upload(new Float32Array(6), [2, 3], "f32");
+ * const flat = view(t, [6]); // shares t's storage; release both when done
+ * flat.release();
+ * t.release();
+ * ```
+ */
 export function view(t: Tensor, shape: Shape): Tensor {
   if (sizeOf(shape) !== t.size) {
     throw new ShapeMismatch({ op: "view", expected: `a shape with ${t.size} elements`, shapes: [t.shape, shape] });

@@ -13,8 +13,11 @@ export type Init =
 
 /** A parameter a stage owns. */
 export interface ParamSpec {
+  /** Unique within the stage, e.g. "w" or "bias". */
   readonly name: string;
+  /** The parameter's shape. */
   readonly shape: Shape;
+  /** How it is initialised. */
   readonly init: Init;
 }
 
@@ -24,6 +27,7 @@ export interface Stage {
   readonly name: string;
   /** What sort of stage: "linear", "residual-mlp", "transformer-block", ... */
   readonly kind: string;
+  /** The parameters this stage owns, in the order `forward` receives them. */
   readonly params: ReadonlyArray<ParamSpec>;
   /** Shape and dtype of the output for an input shape. */
   output(input: Shape): { readonly shape: Shape; readonly dtype: DType };
@@ -33,14 +37,19 @@ export interface Stage {
 
 /** The loss at the end of a chain: a scalar [1] from the last activation and the target. */
 export interface LossStage {
+  /** Display name of the loss, e.g. "cross-entropy". */
   readonly name: string;
+  /** The loss, written with the recorder's ops: a scalar [1] from the last activation and the target. */
   forward(ctx: Recorder, x: Tensor, target: Tensor): Tensor;
 }
 
 /** A model: stages, a loss, and the per-example input and target layouts. */
 export interface Chain {
+  /** Display name, with the configuration, e.g. "mlp(depth=4, ...)". */
   readonly name: string;
+  /** The stages, applied in order. */
   readonly stages: ReadonlyArray<Stage>;
+  /** The loss applied to the last stage's output. */
   readonly loss: LossStage;
   /** Per-example input shape (without the batch dimension) and dtype. */
   readonly input: { readonly shape: Shape; readonly dtype: DType };
@@ -50,14 +59,31 @@ export interface Chain {
   readonly config: Readonly<Record<string, unknown>>;
 }
 
-/** Shapes of x_0 .. x_n for a batch size. */
+/**
+ * Shapes of x_0 .. x_n for a batch size.
+ *
+ * @example
+ * ```ts
+ * import { activationShapes, mlp } from "@remat/core";
+ * const chain = mlp({ depth: 2, width: 8, hidden: 16, classes: 3, inputs: 2 });
+ * activationShapes(chain, 4); // [[4, 2], [4, 8], [4, 8], [4, 8], [4, 3]]
+ * ```
+ */
 export function activationShapes(chain: Chain, batch: number): Shape[] {
   const shapes: Shape[] = [[batch, ...chain.input.shape]];
   for (const s of chain.stages) shapes.push(s.output(shapes[shapes.length - 1]!).shape);
   return shapes;
 }
 
-/** Number of scalar parameters in the chain. */
+/**
+ * Number of scalar parameters in the chain.
+ *
+ * @example
+ * ```ts
+ * import { mlp, parameterCount } from "@remat/core";
+ * parameterCount(mlp({ depth: 1, width: 4, hidden: 8, classes: 2, inputs: 2 }));
+ * ```
+ */
 export function parameterCount(chain: Chain): number {
   let n = 0;
   for (const s of chain.stages) for (const p of s.params) n += p.shape.reduce((a, b) => a * b, 1);

@@ -13,6 +13,8 @@ export interface HostBatch {
 
 /** A source of batches; the same (step, size) must give the same batch. */
 export interface Dataset {
+  /** Display name, used in error messages. */
   readonly name: string;
+  /** The batch of `size` examples for `step`; deterministic in (step, size). */
   batch(step: number, size: number): HostBatch;
 }

@@ -5,89 +5,206 @@
  * thrown one into a typed Effect failure.
  * @module
  */
-import { Data } from "effect";
+import { type Cause, Data } from "effect";
 
-/** An op received tensors whose shapes do not fit together. */
-export class ShapeMismatch extends Data.TaggedError("ShapeMismatch")<{
+/**
+ * The constructor type of `Data.TaggedError(tag)<Fields>`: a yieldable `Error` with a literal
+ * `_tag` and the fields as readonly properties. Each error class below extends a base of this
+ * type, declared explicitly so that the public API has no inferred superclass.
+ *
+ * @example
+ * ```ts
+ * import { Data } from "effect";
+ * import type { TaggedErrorClass } from "@remat/core";
+ * const OutOfTeaBase: TaggedErrorClass<"OutOfTea", { readonly cups: number }> = Data.TaggedError("OutOfTea");
+ * class OutOfTea extends OutOfTeaBase {}
+ * console.log(new OutOfTea({ cups: 0 })._tag); // "OutOfTea"
+ * ```
+ */
+export type TaggedErrorClass<Tag extends string, Fields extends Record<string, unknown>> = new (
+  args: Fields,
+) => Cause.YieldableError & { readonly _tag: Tag } & Readonly<Fields>;
+
+/** The base class of {@link ShapeMismatch}: `Data.TaggedError("ShapeMismatch")` with its fields. */
+export const ShapeMismatchBase: TaggedErrorClass<"ShapeMismatch", {
   readonly op: string;
   readonly expected: string;
   readonly shapes: ReadonlyArray<ReadonlyArray<number>>;
-}> {
+}> = Data.TaggedError("ShapeMismatch");
+
+/**
+ * An op received tensors whose shapes do not fit together.
+ *
+ * @example
+ * ```ts
+ * import { ShapeMismatch } from "@remat/core";
+ * new ShapeMismatch({ op: "add", expected: "equal shapes", shapes: [[2, 3], [3, 2]] }).message;
+ * // "add: shape mismatch: got [2, 3] and [3, 2]; expected equal shapes"
+ * ```
+ */
+export class ShapeMismatch extends ShapeMismatchBase {
+  /** A one-line description naming the offending values. */
   override get message(): string {
     const seen = this.shapes.map((s) => `[${s.join(", ")}]`).join(" and ");
     return `${this.op}: shape mismatch: got ${seen}; expected ${this.expected}`;
   }
 }
 
-/** A kernel or op name that no backend or registry knows. */
-export class UnknownOp extends Data.TaggedError("UnknownOp")<{
+/** The base class of {@link UnknownOp}: `Data.TaggedError("UnknownOp")` with its fields. */
+export const UnknownOpBase: TaggedErrorClass<"UnknownOp", {
   readonly name: string;
   readonly known: ReadonlyArray<string>;
-}> {
+}> = Data.TaggedError("UnknownOp");
+
+/**
+ * A kernel or op name that no backend or registry knows.
+ *
+ * @example
+ * ```ts
+ * import { UnknownOp } from "@remat/core";
+ * new UnknownOp({ name: "conv", known: ["matmul", "add"] }).message;
+ * // 'unknown op "conv"; known ops: matmul, add'
+ * ```
+ */
+export class UnknownOp extends UnknownOpBase {
+  /** A one-line description naming the offending values. */
   override get message(): string {
     return `unknown op "${this.name}"; known ops: ${this.known.join(", ")}`;
   }
 }
 
-/** A plan that cannot be executed: the offending instruction is named by its index. */
-export class PlanInvalid extends Data.TaggedError("PlanInvalid")<{
+/** The base class of {@link PlanInvalid}: `Data.TaggedError("PlanInvalid")` with its fields. */
+export const PlanInvalidBase: TaggedErrorClass<"PlanInvalid", {
   readonly index: number;
   readonly instruction: string;
   readonly reason: string;
-}> {
+}> = Data.TaggedError("PlanInvalid");
+
+/**
+ * A plan that cannot be executed: the offending instruction is named by its index.
+ *
+ * @example
+ * ```ts
+ * import { PlanInvalid } from "@remat/core";
+ * new PlanInvalid({ index: 3, instruction: "backward 2", reason: "x_2 is not held" }).message;
+ * ```
+ */
+export class PlanInvalid extends PlanInvalidBase {
+  /** A one-line description naming the offending values. */
   override get message(): string {
     return `invalid plan at instruction ${this.index} (${this.instruction}): ${this.reason}`;
   }
 }
 
-/** No backend of the requested kind can be created here. */
-export class BackendUnavailable extends Data.TaggedError("BackendUnavailable")<{
+/** The base class of {@link BackendUnavailable}: `Data.TaggedError("BackendUnavailable")` with its fields. */
+export const BackendUnavailableBase: TaggedErrorClass<"BackendUnavailable", {
   readonly backend: string;
   readonly reason: string;
   readonly hint: string;
-}> {
+}> = Data.TaggedError("BackendUnavailable");
+
+/**
+ * No backend of the requested kind can be created here.
+ *
+ * @example
+ * ```ts
+ * import { BackendUnavailable } from "@remat/core";
+ * new BackendUnavailable({ backend: "webgpu", reason: "no adapter", hint: "use cpu" }).message;
+ * ```
+ */
+export class BackendUnavailable extends BackendUnavailableBase {
+  /** A one-line description naming the offending values. */
   override get message(): string {
     return `backend "${this.backend}" is unavailable: ${this.reason}. ${this.hint}`;
   }
 }
 
-/** A user-supplied option or argument outside its valid range. */
-export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
+/** The base class of {@link InvalidArgument}: `Data.TaggedError("InvalidArgument")` with its fields. */
+export const InvalidArgumentBase: TaggedErrorClass<"InvalidArgument", {
   readonly name: string;
   readonly value: unknown;
   readonly expected: string;
-}> {
+}> = Data.TaggedError("InvalidArgument");
+
+/**
+ * A user-supplied option or argument outside its valid range.
+ *
+ * @example
+ * ```ts
+ * import { InvalidArgument } from "@remat/core";
+ * new InvalidArgument({ name: "batch", value: 0, expected: "a positive integer" }).message;
+ * // "invalid batch: got 0; expected a positive integer"
+ * ```
+ */
+export class InvalidArgument extends InvalidArgumentBase {
+  /** A one-line description naming the offending values. */
   override get message(): string {
     return `invalid ${this.name}: got ${formatValue(this.value)}; expected ${this.expected}`;
   }
 }
 
-/** Training produced a loss that is NaN or infinite. */
-export class NonFiniteLoss extends Data.TaggedError("NonFiniteLoss")<{
+/** The base class of {@link NonFiniteLoss}: `Data.TaggedError("NonFiniteLoss")` with its fields. */
+export const NonFiniteLossBase: TaggedErrorClass<"NonFiniteLoss", {
   readonly step: number;
   readonly loss: number;
-}> {
+}> = Data.TaggedError("NonFiniteLoss");
+
+/**
+ * Training produced a loss that is NaN or infinite.
+ *
+ * @example
+ * ```ts
+ * import { NonFiniteLoss } from "@remat/core";
+ * new NonFiniteLoss({ step: 12, loss: NaN }).message;
+ * ```
+ */
+export class NonFiniteLoss extends NonFiniteLossBase {
+  /** A one-line description naming the offending values. */
   override get message(): string {
     return `non-finite loss ${this.loss} at step ${this.step}; lower the learning rate or check the data`;
   }
 }
 
-/** No plan of a strategy fits the requested activation budget. */
-export class BudgetInfeasible extends Data.TaggedError("BudgetInfeasible")<{
+/** The base class of {@link BudgetInfeasible}: `Data.TaggedError("BudgetInfeasible")` with its fields. */
+export const BudgetInfeasibleBase: TaggedErrorClass<"BudgetInfeasible", {
   readonly strategy: string;
   readonly requestedBytes: number;
   readonly smallestFeasibleBytes: number;
-}> {
+}> = Data.TaggedError("BudgetInfeasible");
+
+/**
+ * No plan of a strategy fits the requested activation budget.
+ *
+ * @example
+ * ```ts
+ * import { BudgetInfeasible } from "@remat/core";
+ * new BudgetInfeasible({ strategy: "revolve", requestedBytes: 1024, smallestFeasibleBytes: 4096 }).message;
+ * ```
+ */
+export class BudgetInfeasible extends BudgetInfeasibleBase {
+  /** A one-line description naming the offending values. */
   override get message(): string {
     return `${this.strategy}: no plan fits in ${this.requestedBytes} bytes of activations; the smallest feasible budget is ${this.smallestFeasibleBytes} bytes`;
   }
 }
 
-/** The device a backend ran on went away (driver reset, out of memory, destroyed). */
-export class DeviceLost extends Data.TaggedError("DeviceLost")<{
+/** The base class of {@link DeviceLost}: `Data.TaggedError("DeviceLost")` with its fields. */
+export const DeviceLostBase: TaggedErrorClass<"DeviceLost", {
   readonly backend: string;
   readonly reason: string;
-}> {
+}> = Data.TaggedError("DeviceLost");
+
+/**
+ * The device a backend ran on went away (driver reset, out of memory, destroyed).
+ *
+ * @example
+ * ```ts
+ * import { DeviceLost } from "@remat/core";
+ * new DeviceLost({ backend: "webgpu", reason: "destroyed" }).message;
+ * ```
+ */
+export class DeviceLost extends DeviceLostBase {
+  /** A one-line description naming the offending values. */
   override get message(): string {
     return `backend "${this.backend}": the device was lost (${this.reason}); create a new backend to continue`;
   }
@@ -104,7 +221,16 @@ export type RematError =
   | BudgetInfeasible
   | DeviceLost;
 
-/** True when `e` is one of remat's typed errors. */
+/**
+ * True when `e` is one of remat's typed errors.
+ *
+ * @example
+ * ```ts
+ * import { InvalidArgument, isRematError } from "@remat/core";
+ * isRematError(new InvalidArgument({ name: "lr", value: -1, expected: "> 0" })); // true
+ * isRematError(new Error("boom")); // false
+ * ```
+ */
 export function isRematError(e: unknown): e is RematError {
   const tag = (e as { _tag?: unknown } | null)?._tag;
   return typeof tag === "string" &&

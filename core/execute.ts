@@ -33,7 +33,22 @@ export interface StepOutcome {
   readonly forwards: ReadonlyArray<number>;
 }
 
-/** Runs `plan` for one step. Validates the plan first; a failure releases what it held. */
+/**
+ * Runs `plan` for one step. Validates the plan first; a failure releases what it held.
+ *
+ * @example
+ * ```ts
+ * import { executePlan, initParams, mlp, storeAllPlan } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const backend = new CpuBackend();
+ * const chain = mlp({ depth: 2, width: 8, hidden: 16, classes: 2, inputs: 2 });
+ * const params = initParams(chain, backend, 0);
+ * const x = backend.upload(new Float32Array(4 * 2), [4, 2], "f32", "io");
+ * const y = backend.upload(new Int32Array(4), [4], "i32", "io");
+ * const out = executePlan(backend, chain, params, storeAllPlan(chain.stages.length), { x, y }, { seed: 0, step: 0 });
+ * console.log(out.peakBytes, out.forwards); // forwards: one per stage under store-all
+ * ```
+ */
 export function executePlan(
   backend: Backend,
   chain: Chain,

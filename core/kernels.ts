@@ -18,18 +18,27 @@ export interface MatmulOptions {
 
 /** Hyper-parameters of an SGD-with-momentum step. */
 export interface SgdHyper {
+  /** Learning rate. */
   readonly lr: number;
+  /** Momentum μ. */
   readonly momentum: number;
+  /** L2 weight decay added to the gradient. */
   readonly weightDecay: number;
 }
 
 /** Hyper-parameters of an AdamW step; `t` is the 1-based step count for bias correction. */
 export interface AdamWHyper {
+  /** Learning rate. */
   readonly lr: number;
+  /** Decay of the first-moment estimate. */
   readonly beta1: number;
+  /** Decay of the second-moment estimate. */
   readonly beta2: number;
+  /** Added to the denominator for numerical stability. */
   readonly eps: number;
+  /** Decoupled weight decay. */
   readonly weightDecay: number;
+  /** The 1-based step count, for bias correction. */
   readonly t: number;
 }
 

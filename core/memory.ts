@@ -45,7 +45,18 @@ function zeroes(): Record<MemoryKind, number> {
   };
 }
 
-/** Counts live bytes by kind and the peak of the activation side. */
+/**
+ * Counts live bytes by kind and the peak of the activation side.
+ *
+ * @example
+ * ```ts
+ * import { MemoryAccountant } from "@remat/core";
+ * const mem = new MemoryAccountant();
+ * mem.alloc(1024, "activation");
+ * mem.free(1024, "activation");
+ * console.log(mem.activationPeak); // 1024
+ * ```
+ */
 export class MemoryAccountant {
   readonly #live = zeroes();
   #activationLive = 0;
@@ -102,7 +113,16 @@ export class MemoryAccountant {
   }
 }
 
-/** True for the kinds a checkpointing budget covers. */
+/**
+ * True for the kinds a checkpointing budget covers.
+ *
+ * @example
+ * ```ts
+ * import { isActivationSide } from "@remat/core";
+ * isActivationSide("tape"); // true
+ * isActivationSide("parameter"); // false
+ * ```
+ */
 export function isActivationSide(kind: MemoryKind): boolean {
   return kind === "activation" || kind === "tape" || kind === "gradient" || kind === "temporary";
 }

@@ -10,7 +10,18 @@ import type { KernelTable } from "./kernels.ts";
 import { MemoryAccountant, type MemoryKind } from "./memory.ts";
 import { type DType, type HostArray, type Shape, sizeOf, Storage, Tensor } from "./tensor.ts";
 
-/** A backend that only allocates: for memory prediction and planning. */
+/**
+ * A backend that only allocates: for memory prediction and planning.
+ *
+ * @example
+ * ```ts
+ * import { MetaBackend } from "@remat/core";
+ * const meta = new MetaBackend();
+ * const t = meta.alloc([128, 64], "f32", "activation");
+ * console.log(meta.memory.activationLive); // 32768
+ * t.release();
+ * ```
+ */
 export class MetaBackend implements Backend {
   readonly name = "meta";
   readonly device = "shapes only (no data)";

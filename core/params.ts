@@ -10,7 +10,17 @@ import { sizeOf, type Tensor } from "./tensor.ts";
 /** Parameter tensors per stage, in the order of each stage's `params`. */
 export type Params = ReadonlyArray<ReadonlyArray<Tensor>>;
 
-/** Allocates and initialises every parameter; the same seed gives the same bits. */
+/**
+ * Allocates and initialises every parameter; the same seed gives the same bits.
+ *
+ * @example
+ * ```ts
+ * import { initParams, mlp, releaseParams } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const params = initParams(mlp({ depth: 1, width: 4, hidden: 8, classes: 2 }), new CpuBackend(), 42);
+ * releaseParams(params);
+ * ```
+ */
 export function initParams(chain: Chain, backend: Backend, seed: number): Params {
   return chain.stages.map((stage, si) =>
     stage.params.map((spec, pi) => {
@@ -27,7 +37,18 @@ export function initParams(chain: Chain, backend: Backend, seed: number): Params
   );
 }
 
-/** Host copies of every parameter, for checkpoints and comparisons. */
+/**
+ * Host copies of every parameter, for checkpoints and comparisons.
+ *
+ * @example
+ * ```ts
+ * import { initParams, mlp, readParams } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const backend = new CpuBackend();
+ * const params = initParams(mlp({ depth: 1, width: 4, hidden: 8, classes: 2 }), backend, 0);
+ * const host = await readParams(backend, params); // Float32Array per parameter, per stage
+ * ```
+ */
 export async function readParams(backend: Backend, params: Params): Promise<Float32Array[][]> {
   const out: Float32Array[][] = [];
   for (const stage of params) {
@@ -38,7 +59,18 @@ export async function readParams(backend: Backend, params: Params): Promise<Floa
   return out;
 }
 
-/** Releases every parameter tensor. */
+/**
+ * Releases every parameter tensor.
+ *
+ * @example
+ * ```ts
+ * import { initParams, mlp, releaseParams } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const backend = new CpuBackend();
+ * releaseParams(initParams(mlp({ depth: 1, width: 4, hidden: 8, classes: 2 }), backend, 0));
+ * console.log(backend.memory.report().stateBytes); // 0
+ * ```
+ */
 export function releaseParams(params: Params): void {
   for (const stage of params) for (const p of stage) p.release();
 }

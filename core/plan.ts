@@ -23,11 +23,21 @@ export type Instruction =
 export interface Plan {
   /** Which strategy made it, with its parameters, for display. */
   readonly strategy: string;
+  /** Number of stages of the chain the plan is for. */
   readonly stages: number;
+  /** The instructions, executed in order. */
   readonly instructions: ReadonlyArray<Instruction>;
 }
 
-/** `forward 3 record`, `backward 3`, `free x4`, `loss`. */
+/**
+ * `forward 3 record`, `backward 3`, `free x4`, `loss`.
+ *
+ * @example
+ * ```ts
+ * import { formatInstruction } from "@remat/core";
+ * formatInstruction({ op: "forward", stage: 3, record: true }); // "forward 3 record"
+ * ```
+ */
 export function formatInstruction(ins: Instruction): string {
   switch (ins.op) {
     case "forward":
@@ -43,7 +53,15 @@ export function formatInstruction(ins: Instruction): string {
   }
 }
 
-/** The plan that records every stage and recomputes nothing. */
+/**
+ * The plan that records every stage and recomputes nothing.
+ *
+ * @example
+ * ```ts
+ * import { formatPlan, storeAllPlan } from "@remat/core";
+ * console.log(formatPlan(storeAllPlan(3)));
+ * ```
+ */
 export function storeAllPlan(stages: number): Plan {
   const instructions: Instruction[] = [];
   for (let i = 0; i < stages; i++) instructions.push({ op: "forward", stage: i, record: true });
@@ -55,7 +73,17 @@ export function storeAllPlan(stages: number): Plan {
   return { strategy: "storeAll", stages, instructions };
 }
 
-/** The first reason the plan cannot run on a chain of `stages` stages, or undefined if it can. */
+/**
+ * The first reason the plan cannot run on a chain of `stages` stages, or undefined if it can.
+ *
+ * @example
+ * ```ts
+ * import { findPlanError, storeAllPlan } from "@remat/core";
+ * findPlanError(storeAllPlan(4), 4); // undefined
+ * findPlanError({ strategy: "bad", stages: 1, instructions: [{ op: "loss" }] }, 1)?.message;
+ * // "invalid plan at instruction 0 (loss): x1 (the chain's output) is not live"
+ * ```
+ */
 export function findPlanError(plan: Plan, stages: number): PlanInvalid | undefined {
   const n = stages;
   const fail = (index: number, reason: string) =>
@@ -125,13 +153,32 @@ export function findPlanError(plan: Plan, stages: number): PlanInvalid | undefin
   return undefined;
 }
 
-/** Throws the PlanInvalid if the plan cannot run. */
+/**
+ * Throws the PlanInvalid if the plan cannot run.
+ *
+ * @example
+ * ```ts
+ * import { storeAllPlan, validatePlan } from "@remat/core";
+ * validatePlan(storeAllPlan(4), 4); // returns; a broken plan throws PlanInvalid
+ * ```
+ */
 export function validatePlan(plan: Plan, stages: number): void {
   const e = findPlanError(plan, stages);
   if (e) throw e;
 }
 
-/** A readable listing: one instruction per line, numbered. */
+/**
+ * A readable listing: one instruction per line, numbered.
+ *
+ * @example
+ * ```ts
+ * import { formatPlan, storeAllPlan } from "@remat/core";
+ * console.log(formatPlan(storeAllPlan(2)));
+ * // plan storeAll for 2 stages, 7 instructions
+ * //    0  forward 0 record
+ * //    ...
+ * ```
+ */
 export function formatPlan(plan: Plan): string {
   const lines = plan.instructions.map((ins, i) => `${String(i).padStart(4)}  ${formatInstruction(ins)}`);
   return [`plan ${plan.strategy} for ${plan.stages} stages, ${plan.instructions.length} instructions`, ...lines]

@@ -9,7 +9,9 @@ import type { Profile } from "./profile.ts";
 
 /** What `summarizePlan` reports. */
 export interface PlanSummary {
+  /** The strategy that made the plan. */
   readonly strategy: string;
+  /** Number of stages of the chain. */
   readonly stages: number;
   /** Predicted peak activation bytes (equal to what the scheduler measures). */
   readonly predictedPeakBytes: number;
@@ -27,7 +29,17 @@ export interface PlanSummary {
   readonly listing: string;
 }
 
-/** Summarises `plan` under `profile`. */
+/**
+ * Summarises `plan` under `profile`.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile, storeAllPlan, summarizePlan } from "@remat/core";
+ * const chain = mlp({ depth: 4, width: 32, hidden: 64, classes: 10, inputs: 2 });
+ * const summary = summarizePlan(storeAllPlan(chain.stages.length), staticProfile(chain, 64));
+ * console.log(summary.predictedPeakBytes, summary.overhead); // overhead ≈ 0: nothing is recomputed
+ * ```
+ */
 export function summarizePlan(plan: Plan, profile: Profile): PlanSummary {
   const p = predictPlan(profile, plan);
   const baselineTime = profile.stages.reduce((t, s) => t + s.forwardTime + s.backwardTime, 0) + profile.loss.time;

@@ -14,7 +14,9 @@ import type { Tensor } from "./tensor.ts";
 
 /** What a plan needs to know of one stage. Bytes are exact; times are in milliseconds. */
 export interface StageProfile {
+  /** The stage's name. */
   readonly name: string;
+  /** The stage's kind. */
   readonly kind: string;
   /** Bytes of the stage's output x_{i+1} (and of its gradient g_{i+1}). */
   readonly outputBytes: number;
@@ -30,18 +32,25 @@ export interface StageProfile {
   readonly forwardPeakDiscard: number;
   /** Highest bytes above the starting live total while running the backward. */
   readonly backwardPeak: number;
+  /** Forward time, milliseconds. */
   readonly forwardTime: number;
+  /** Backward time, milliseconds. */
   readonly backwardTime: number;
+  /** Floating-point operations of the forward. */
   readonly forwardFlops: number;
+  /** Floating-point operations of the backward. */
   readonly backwardFlops: number;
 }
 
 /** A chain's profile for a batch size. */
 export interface Profile {
+  /** The chain's name. */
   readonly chain: string;
+  /** The batch size profiled. */
   readonly batch: number;
   /** "static" (cost model) or "measured:<backend>". */
   readonly source: string;
+  /** One profile per stage, in chain order. */
   readonly stages: ReadonlyArray<StageProfile>;
   /** The loss: its transient peak (g_n included) and time. */
   readonly loss: { readonly peak: number; readonly time: number };
@@ -55,7 +64,16 @@ export interface CostModel {
   readonly bytesPerSecond?: number;
 }
 
-/** The exact bytes of every stage and cost-model times, without touching a real backend. */
+/**
+ * The exact bytes of every stage and cost-model times, without touching a real backend.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * const profile = staticProfile(mlp({ depth: 4, width: 32, hidden: 64, classes: 10, inputs: 2 }), 64);
+ * console.log(profile.stages.map((s) => s.outputBytes));
+ * ```
+ */
 export function staticProfile(chain: Chain, batch: number, model: CostModel = {}): Profile {
   const flops = model.flopsPerSecond ?? 1e10;
   const bw = model.bytesPerSecond ?? 1e10;
@@ -139,6 +157,15 @@ export interface MeasureOptions {
 /**
  * The static profile's bytes with forward and backward times measured on `backend`:
  * the median of `repeats` runs of each stage's recorded forward and its backward.
+ *
+ * @example
+ * ```ts
+ * import { measureProfile, mlp } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const chain = mlp({ depth: 4, width: 32, hidden: 64, classes: 10, inputs: 2 });
+ * const profile = await measureProfile(chain, new CpuBackend(), 64, { repeats: 3 });
+ * console.log(profile.source); // "measured:cpu"
+ * ```
  */
 export async function measureProfile(
   chain: Chain,

@@ -23,10 +23,39 @@ export interface SchedulerShape {
   ) => Effect.Effect<StepOutcome, RematError>;
 }
 
-/** The scheduler service tag. */
-export class Scheduler extends Context.Service<Scheduler, SchedulerShape>()("@remat/core/Scheduler") {}
+/** The base class of {@link Scheduler}: `Context.Service<Scheduler, SchedulerShape>()` under its key. */
+export const SchedulerBase: Context.ServiceClass<Scheduler, "@remat/core/Scheduler", SchedulerShape> = Context
+  .Service<Scheduler, SchedulerShape>()("@remat/core/Scheduler");
 
-/** Runs `f`, turning a thrown remat error into a typed failure and anything else into a defect. */
+/**
+ * The scheduler service tag.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { Scheduler } from "@remat/core";
+ * // Inside an Effect that has the Scheduler provided (see `withBackend`):
+ * const program = Effect.gen(function* () {
+ *   const scheduler = yield* Scheduler;
+ *   return typeof scheduler.step; // "function"
+ * });
+ * ```
+ */
+export class Scheduler extends SchedulerBase {}
+
+/**
+ * Runs `f`, turning a thrown remat error into a typed failure and anything else into a defect.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { attempt, InvalidArgument } from "@remat/core";
+ * const failed = attempt(() => {
+ *   throw new InvalidArgument({ name: "steps", value: -1, expected: "a positive integer" });
+ * });
+ * const exit = await Effect.runPromiseExit(failed); // a Failure whose error is the InvalidArgument
+ * ```
+ */
 export function attempt<A>(f: () => A): Effect.Effect<A, RematError> {
   return Effect.suspend(() => {
     try {

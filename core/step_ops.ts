@@ -13,11 +13,26 @@ import type { Tensor } from "./tensor.ts";
 
 /** Where dropout masks are keyed. */
 export interface StepKey {
+  /** The training seed. */
   readonly seed: number;
+  /** The training step. */
   readonly step: number;
 }
 
-/** Stage i forward on x: its output (kind "activation") and, when recording, its tape. */
+/**
+ * Stage i forward on x: its output (kind "activation") and, when recording, its tape.
+ *
+ * @example
+ * ```ts
+ * import { forwardStage, initParams, mlp } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const backend = new CpuBackend();
+ * const chain = mlp({ depth: 1, width: 4, hidden: 8, classes: 2, inputs: 2 });
+ * const params = initParams(chain, backend, 0);
+ * const x = backend.upload(new Float32Array(2 * 2), [2, 2], "f32", "io");
+ * const { output, tape } = forwardStage(backend, chain, params, 0, x, true, { seed: 0, step: 0 });
+ * ```
+ */
 export function forwardStage(
   backend: Backend,
   chain: Chain,
@@ -41,7 +56,20 @@ export function forwardStage(
   return result;
 }
 
-/** The loss on x_n: the loss value (kind "io") and g_n = ∂loss/∂x_n (kind "gradient"). */
+/**
+ * The loss on x_n: the loss value (kind "io") and g_n = ∂loss/∂x_n (kind "gradient").
+ *
+ * @example
+ * ```ts
+ * import { lossStage, mlp } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const backend = new CpuBackend();
+ * const chain = mlp({ depth: 1, width: 4, hidden: 8, classes: 2, inputs: 2 });
+ * const logits = backend.upload(new Float32Array([2, 0, 0, 2]), [2, 2], "f32", "activation");
+ * const labels = backend.upload(new Int32Array([0, 1]), [2], "i32", "io");
+ * const { loss, grad } = lossStage(backend, chain, logits, labels, { seed: 0, step: 0 });
+ * ```
+ */
 export function lossStage(
   backend: Backend,
   chain: Chain,
@@ -71,6 +99,19 @@ export function lossStage(
 /**
  * Stage i backward from g_{i+1} (not consumed): g_i (null for stage 0, whose input needs
  * none) and the parameter gradients (kind "parameterGradient"). Releases the tape.
+ *
+ * @example
+ * ```ts
+ * import { backwardStage, forwardStage, initParams, mlp } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const backend = new CpuBackend();
+ * const chain = mlp({ depth: 1, width: 4, hidden: 8, classes: 2, inputs: 2 });
+ * const params = initParams(chain, backend, 0);
+ * const x = backend.upload(new Float32Array(2 * 2), [2, 2], "f32", "io");
+ * const { output, tape } = forwardStage(backend, chain, params, 0, x, true, { seed: 0, step: 0 });
+ * const g = backend.upload(new Float32Array(2 * 4).fill(1), [2, 4], "f32", "gradient");
+ * const { grad, paramGrads } = backwardStage(backend, params, 0, tape!, g); // grad is null for stage 0
+ * ```
  */
 export function backwardStage(
   backend: Backend,

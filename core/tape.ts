@@ -9,7 +9,9 @@ import type { Tensor } from "./tensor.ts";
 
 /** One recorded op application. */
 export interface TapeNode {
+  /** The op applied. */
   readonly op: Op<any>;
+  /** The op's attributes, as passed to its forward. */
   readonly attrs: unknown;
   /** Input tensors (identity only; not retained unless also saved). */
   readonly inputs: ReadonlyArray<Tensor>;
@@ -27,9 +29,24 @@ export interface StageGradients {
   readonly dparams: ReadonlyArray<Tensor | null>;
 }
 
-/** The recorded forward of one stage. */
+/**
+ * The recorded forward of one stage.
+ *
+ * @example
+ * ```ts
+ * import { Recorder } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const backend = new CpuBackend();
+ * const x = backend.upload(new Float32Array([1, -1]), [1, 2], "f32");
+ * const ctx = new Recorder(backend, true, { seed: 0, step: 0, stage: 0 });
+ * const { output, tape } = ctx.finish(ctx.relu(x), x);
+ * const dy = backend.upload(new Float32Array([1, 1]), [1, 2], "f32");
+ * const { dx } = tape!.backward(backend, dy, x, []); // dx = [1, 0]
+ * ```
+ */
 export class Tape {
   #released = false;
+  /** A tape of `nodes` whose last output is `output`. */
   constructor(
     readonly nodes: ReadonlyArray<TapeNode>,
     readonly output: Tensor,

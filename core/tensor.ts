@@ -15,10 +15,22 @@ export type Shape = ReadonlyArray<number>;
 /** Host arrays for each dtype. */
 export type HostArray<D extends DType = DType> = D extends "f32" ? Float32Array : Int32Array;
 
-/** Backend-owned memory with a reference count and an accounting kind. */
+/**
+ * Backend-owned memory with a reference count and an accounting kind.
+ *
+ * @example
+ * ```ts
+ * import { MemoryAccountant, Storage } from "@remat/core";
+ * const mem = new MemoryAccountant();
+ * const storage = new Storage(new Float32Array(4), 16, "temporary", mem, () => {});
+ * storage.release(); // last holder: the 16 bytes are no longer live
+ * console.log(mem.report().live.temporary); // 0
+ * ```
+ */
 export class Storage {
   #refs = 1;
   #kind: MemoryKind;
+  /** Wraps `handle` and counts `bytes` under `kind` on `accountant`; `onRelease` frees the handle when the last holder goes. */
   constructor(
     /** The backend's handle: a TypedArray on CPU, a GPUBuffer on WebGPU. */
     readonly handle: unknown,
@@ -49,11 +61,13 @@ export class Storage {
     this.#kind = kind;
   }
 
+  /** Adds a holder. */
   retain(): void {
     if (this.#refs === 0) throw new Error("remat internal: retain of released storage");
     this.#refs++;
   }
 
+  /** Drops a holder; the last release frees the bytes and the handle. */
   release(): void {
     if (this.#refs === 0) throw new Error("remat internal: double release of storage");
     if (--this.#refs === 0) {
@@ -63,8 +77,19 @@ export class Storage {
   }
 }
 
-/** An n-dimensional array on a backend. */
+/**
+ * An n-dimensional array on a backend.
+ *
+ * @example
+ * ```ts
+ * import { MemoryAccountant, Storage, Tensor } from "@remat/core";
+ * const storage = new Storage(new Float32Array(6), 24, "temporary", new MemoryAccountant(), () => {});
+ * const t = new Tensor([2, 3], "f32", storage);
+ * console.log(String(t), t.size); // "Tensor<f32>[2, 3]" 6
+ * ```
+ */
 export class Tensor {
+  /** A tensor of `shape` and `dtype` viewing `storage` (it takes over one reference). */
   constructor(
     readonly shape: Shape,
     readonly dtype: DType,
@@ -97,29 +122,62 @@ export class Tensor {
     return this.storage.refs > 0;
   }
 
+  /** `Tensor<f32>[2, 3]`: the dtype and shape, for messages. */
   toString(): string {
     return `Tensor<${this.dtype}>[${this.shape.join(", ")}]`;
   }
 }
 
-/** Product of the dimensions (1 for a scalar shape `[]`). */
+/**
+ * Product of the dimensions (1 for a scalar shape `[]`).
+ *
+ * @example
+ * ```ts
+ * import { sizeOf } from "@remat/core";
+ * sizeOf([2, 3, 4]); // 24
+ * ```
+ */
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
-/** Bytes of a dense tensor of this shape (both dtypes are 4 bytes wide). */
+/**
+ * Bytes of a dense tensor of this shape (both dtypes are 4 bytes wide).
+ *
+ * @example
+ * ```ts
+ * import { bytesOf } from "@remat/core";
+ * bytesOf([2, 3]); // 24
+ * ```
+ */
 export function bytesOf(shape: Shape): number {
   return sizeOf(shape) * 4;
 }
 
-/** `[a, b, c]` for messages. */
+/**
+ * `[a, b, c]` for messages.
+ *
+ * @example
+ * ```ts
+ * import { formatShape } from "@remat/core";
+ * formatShape([2, 3]); // "[2, 3]"
+ * ```
+ */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(", ")}]`;
 }
 
-/** True when the shapes are equal. */
+/**
+ * True when the shapes are equal.
+ *
+ * @example
+ * ```ts
+ * import { sameShape } from "@remat/core";
+ * sameShape([2, 3], [2, 3]); // true
+ * ```
+ */
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -35,7 +35,9 @@ export interface TrainOptions {
 
 /** What one step measured. */
 export interface StepReport {
+  /** The step index, from 0. */
   readonly step: number;
+  /** The step's loss. */
   readonly loss: number;
   /** Wall time of the whole step (forward, backward, optimizer), milliseconds. */
   readonly ms: number;
@@ -45,14 +47,32 @@ export interface StepReport {
 
 /** What a run produced. The caller owns `params` (release with `releaseParams`). */
 export interface TrainResult {
+  /** One report per step. */
   readonly history: ReadonlyArray<StepReport>;
+  /** The trained parameters. */
   readonly params: Params;
+  /** The plan every step ran. */
   readonly plan: Plan;
   /** Accountant snapshot after the run, optimizer state released. */
   readonly memory: MemoryReport;
 }
 
-/** Trains `chain` on `data`. Needs a BackendService and the Scheduler. */
+/**
+ * Trains `chain` on `data`. Needs a BackendService and the Scheduler.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { mlp, train, withBackend } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * import { spirals } from "@remat/datasets";
+ * const chain = mlp({ depth: 4, width: 32, hidden: 64, classes: 2, inputs: 2 });
+ * const result = await Effect.runPromise(
+ *   train(chain, spirals(), { steps: 10, batch: 32 }).pipe(Effect.provide(withBackend(new CpuBackend()))),
+ * );
+ * console.log(result.history.at(-1)?.loss);
+ * ```
+ */
 export function train(
   chain: Chain,
   data: Dataset,
@@ -95,7 +115,19 @@ export function train(
   }).pipe(Effect.scoped);
 }
 
-/** Copies one batch to the backend, checking it against the chain's layout. */
+/**
+ * Copies one batch to the backend, checking it against the chain's layout.
+ *
+ * @example
+ * ```ts
+ * import { mlp, uploadBatch } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * import { spirals } from "@remat/datasets";
+ * const chain = mlp({ depth: 1, width: 8, hidden: 16, classes: 2, inputs: 2 });
+ * const { x, y } = uploadBatch(new CpuBackend(), chain, spirals(), 0, 16);
+ * console.log(x.shape, y.shape); // [16, 2] [16]
+ * ```
+ */
 export function uploadBatch(backend: Backend, chain: Chain, data: Dataset, step: number, size: number): StepBatch {
   const host = data.batch(step, size);
   const xShape = [size, ...chain.input.shape];

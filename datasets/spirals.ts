@@ -15,7 +15,16 @@ export interface SpiralOptions {
   readonly seed?: number;
 }
 
-/** A dataset of 2-D points on `classes` interleaved spiral arms. */
+/**
+ * A dataset of 2-D points on `classes` interleaved spiral arms.
+ *
+ * @example
+ * ```ts
+ * import { spirals } from "@remat/datasets";
+ * const { x, y } = spirals({ classes: 3, seed: 1 }).batch(0, 4);
+ * console.log(x.length, y.length); // 8 4
+ * ```
+ */
 export function spirals(options: SpiralOptions = {}): Dataset {
   const classes = options.classes ?? 2;
   const noise = options.noise ?? 0.05;

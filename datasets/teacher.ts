@@ -7,7 +7,9 @@ import { type Dataset, normalAt } from "@remat/core";
 
 /** Options of `teacher`. */
 export interface TeacherOptions {
+  /** Features per example. */
   readonly inputs: number;
+  /** Number of classes (the teacher's outputs). */
   readonly classes: number;
   /** Hidden width of the teacher; default 32. */
   readonly hidden?: number;
@@ -15,7 +17,16 @@ export interface TeacherOptions {
   readonly seed?: number;
 }
 
-/** Labels from a fixed random network, so a student can drive the loss well below ln(classes). */
+/**
+ * Labels from a fixed random network, so a student can drive the loss well below ln(classes).
+ *
+ * @example
+ * ```ts
+ * import { teacher } from "@remat/datasets";
+ * const { x, y } = teacher({ inputs: 16, classes: 4 }).batch(0, 8);
+ * console.log(x.length, y.length); // 128 8
+ * ```
+ */
 export function teacher(options: TeacherOptions): Dataset {
   const { inputs, classes } = options;
   const hidden = options.hidden ?? 32;

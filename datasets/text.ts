@@ -12,11 +12,22 @@ export interface Vocabulary {
   readonly chars: string;
   /** Number of characters (code points). */
   readonly size: number;
+  /** The ids of the characters of `text`; InvalidArgument for a character outside the vocabulary. */
   encode(text: string): Int32Array;
+  /** The text of `ids` ("?" for an id outside the vocabulary). */
   decode(ids: ArrayLike<number>): string;
 }
 
-/** The sorted set of characters of `text`. */
+/**
+ * The sorted set of characters of `text`.
+ *
+ * @example
+ * ```ts
+ * import { vocabularyOf } from "@remat/datasets";
+ * const vocab = vocabularyOf("hello");
+ * console.log(vocab.chars, vocab.encode("lol")); // "ehlo" Int32Array [2, 3, 2]
+ * ```
+ */
 export function vocabularyOf(text: string): Vocabulary {
   // Characters are code points, so text outside the Basic Multilingual Plane round-trips.
   const list = [...new Set(text)].sort();
@@ -36,7 +47,17 @@ export function vocabularyOf(text: string): Vocabulary {
   };
 }
 
-/** Random windows of the text (the shipped corpus by default), deterministic in (seed, step). */
+/**
+ * Random windows of the text (the shipped corpus by default), deterministic in (seed, step).
+ *
+ * @example
+ * ```ts
+ * import { textWindows } from "@remat/datasets";
+ * const data = textWindows(32);
+ * const { x, y } = data.batch(0, 2); // y is x shifted by one character
+ * console.log(data.vocab.decode(x.subarray(0, 32)));
+ * ```
+ */
 export function textWindows(seqLen: number, options: { text?: string; seed?: number } = {}): Dataset & { vocab: Vocabulary } {
   const text = options.text ?? CORPUS;
   const seed = options.seed ?? 0;

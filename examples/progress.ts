@@ -5,10 +5,21 @@
  */
 import process from "node:process";
 
-/** Draws `label [####....] i/n suffix`. */
+/**
+ * Draws `label [####....] i/n suffix`.
+ *
+ * @example
+ * ```ts
+ * import { ProgressBar } from "@remat/examples";
+ * const bar = new ProgressBar(100, "train");
+ * for (let i = 1; i <= 100; i++) bar.update(i, `loss ${(1 / i).toFixed(3)}`);
+ * bar.done();
+ * ```
+ */
 export class ProgressBar {
   readonly #tty: boolean;
   #lastTenth = -1;
+  /** A bar for `total` units, prefixed by `label`, `width` characters wide. */
   constructor(readonly total: number, readonly label: string, readonly width = 24) {
     this.#tty = Boolean(process.stderr.isTTY);
   }

@@ -81,7 +81,18 @@ const SUFFIX_PROBES = 16;
 /** Chains up to this many stages try every uniform segment length for the smallest member. */
 const UNIFORM_ALL_K = 256;
 
-/** The fastest store-or-recompute-once plan whose predicted peak fits the budget. */
+/**
+ * The fastest store-or-recompute-once plan whose predicted peak fits the budget.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { budget } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * const plan = budget(profile, { fraction: 0.5 });
+ * console.log(plan.summary().predictedPeakBytes, plan.summary().overhead);
+ * ```
+ */
 export function budget(profile: Profile, options: BudgetOptions): StrategyPlan {
   const n = profile.stages.length;
   const opts = (options ?? {}) as { bytes?: unknown; fraction?: unknown };
@@ -139,7 +150,18 @@ export function budget(profile: Profile, options: BudgetOptions): StrategyPlan {
   return withSummary({ ...best.plan, strategy: name }, profile);
 }
 
-/** The budgets `budget` accepts on a profile: the family's smallest peak and store-all's. */
+/**
+ * The budgets `budget` accepts on a profile: the family's smallest peak and store-all's.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { budget, budgetBounds } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * const { minBytes, maxBytes } = budgetBounds(profile);
+ * const plan = budget(profile, { bytes: Math.round((minBytes + maxBytes) / 2) });
+ * ```
+ */
 export function budgetBounds(profile: Profile): BudgetBounds {
   return context(profile).bounds;
 }

@@ -62,6 +62,7 @@ export interface OptimalOptions {
 
 /** What `optimalSchedule` found. */
 export interface OptimalResult {
+  /** The schedule found (emit it with `emitSchedule`). */
   readonly schedule: Schedule;
   /** The schedule's peak under the model (= `predictPlan`'s peak of its plan). */
   readonly peakBytes: number;
@@ -84,7 +85,18 @@ export interface OptimalResult {
 /** Default number of units when exact units are unaffordable. */
 export { OPTIMAL_DEFAULT_SLOTS } from "./optimal_model.ts";
 
-/** The fastest plan of the Schedule class whose predicted peak is at most `options.bytes`. */
+/**
+ * The fastest plan of the Schedule class whose predicted peak is at most `options.bytes`.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { optimal, optimalSmallestBytes } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * const plan = optimal(profile, { bytes: 2 * optimalSmallestBytes(profile) });
+ * console.log(plan.summary().predictedTime);
+ * ```
+ */
 export function optimal(profile: Profile, options: OptimalOptions): StrategyPlan {
   const { schedule } = optimalSchedule(profile, options);
   const name = options.slots === undefined
@@ -96,6 +108,16 @@ export function optimal(profile: Profile, options: OptimalOptions): StrategyPlan
 /**
  * The schedule `optimal` emits, with its model peak and time. Throws `BudgetInfeasible`
  * (with the class's exact smallest peak) when no schedule fits.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { emitSchedule, optimalSchedule, optimalSmallestBytes } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * const found = optimalSchedule(profile, { bytes: 2 * optimalSmallestBytes(profile) });
+ * const plan = emitSchedule(found.schedule, profile.stages.length, "optimal");
+ * console.log(found.peakBytes, found.via);
+ * ```
  */
 export function optimalSchedule(profile: Profile, options: OptimalOptions): OptimalResult {
   const { bytes, slots } = checkOptions(profile, options);
@@ -167,19 +189,51 @@ export function optimalSchedule(profile: Profile, options: OptimalOptions): Opti
   });
 }
 
-/** The smallest predicted peak of any Schedule-class plan: the least budget `optimal` accepts. */
+/**
+ * The smallest predicted peak of any Schedule-class plan: the least budget `optimal` accepts.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { optimalSmallestBytes } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * console.log(optimalSmallestBytes(profile)); // budgets below this throw BudgetInfeasible
+ * ```
+ */
 export function optimalSmallestBytes(profile: Profile): number {
   checkProfile(profile);
   return new Model(profile).minPeak();
 }
 
-/** A schedule's peak under the model (equal to `predictPlan`'s peak of its emitted plan). */
+/**
+ * A schedule's peak under the model (equal to `predictPlan`'s peak of its emitted plan).
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { checkpointSchedule, optimalModelPeak } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * const n = profile.stages.length;
+ * optimalModelPeak(profile, checkpointSchedule([6, 12], n));
+ * ```
+ */
 export function optimalModelPeak(profile: Profile, schedule: Schedule): number {
   checkProfile(profile);
   return new Model(profile).peakOf(schedule);
 }
 
-/** A schedule's time under the model (`predictPlan`'s time up to summation order). */
+/**
+ * A schedule's time under the model (`predictPlan`'s time up to summation order).
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { checkpointSchedule, optimalModelTime } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * const n = profile.stages.length;
+ * optimalModelTime(profile, checkpointSchedule([6, 12], n));
+ * ```
+ */
 export function optimalModelTime(profile: Profile, schedule: Schedule): number {
   checkProfile(profile);
   return new Model(profile).timeOf(schedule);

@@ -42,7 +42,18 @@ export interface RevolveOptions {
   readonly slots: number;
 }
 
-/** Binomial checkpointing with `slots` checkpoint slots (Griewank & Walther 2000). */
+/**
+ * Binomial checkpointing with `slots` checkpoint slots (Griewank & Walther 2000).
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { revolve } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * const plan = revolve(profile, { slots: 3 });
+ * console.log(plan.summary().untapedForwards);
+ * ```
+ */
 export function revolve(profile: Profile, options: RevolveOptions): StrategyPlan {
   const n = profile.stages.length;
   const s = options?.slots;
@@ -74,6 +85,12 @@ function repetition(m: number, s: number): { r: number; beta: number; betaPrev2:
 /**
  * The tail size τ the split rule gives a segment of m ≥ 2 steps with s ≥ 1 slots: the
  * leaf advances m − τ steps, reverses the last τ with s − 1 slots, then the first m − τ.
+ *
+ * @example
+ * ```ts
+ * import { revolveSplit } from "@remat/strategies";
+ * revolveSplit(10, 2); // 4: advance 6 steps, reverse the last 4 with 1 slot, then the first 6
+ * ```
  */
 export function revolveSplit(m: number, slots: number): number {
   const s = Math.min(slots, m); // more slots than steps change nothing
@@ -82,7 +99,15 @@ export function revolveSplit(m: number, slots: number): number {
   return Math.min(tailMax, m - Math.max(1, betaPrev2));
 }
 
-/** Revolve's count t(n, s): forwards run without a tape, by the closed form. */
+/**
+ * Revolve's count t(n, s): forwards run without a tape, by the closed form.
+ *
+ * @example
+ * ```ts
+ * import { revolveForwards } from "@remat/strategies";
+ * revolveForwards(10, 3); // untaped forwards for 10 stages with 3 slots
+ * ```
+ */
 export function revolveForwards(n: number, slots: number): number {
   if (!Number.isInteger(n) || n < 0) {
     throw new InvalidArgument({ name: "n", value: n, expected: "an integer ≥ 0" });
@@ -99,6 +124,13 @@ export function revolveForwards(n: number, slots: number): number {
 /**
  * The schedule of revolve with `slots` slots for a chain of n stages, built without
  * recursion (its nesting can be n deep when slots ≥ n).
+ *
+ * @example
+ * ```ts
+ * import { emitSchedule, revolveSchedule } from "@remat/strategies";
+ * const plan = emitSchedule(revolveSchedule(20, 3), 20, "revolve(3)");
+ * console.log(plan.instructions.length);
+ * ```
  */
 export function revolveSchedule(n: number, slots: number): Schedule {
   const loss: Schedule = { kind: "loss" };

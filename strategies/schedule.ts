@@ -24,6 +24,14 @@ export type Schedule =
 /**
  * The flat plan of a schedule for a chain of `n` stages (the schedule solves [0, n]).
  * Iterative, so schedules nested tens of thousands deep emit without overflowing the stack.
+ *
+ * @example
+ * ```ts
+ * import { formatPlan } from "@remat/core";
+ * import { checkpointSchedule, emitSchedule } from "@remat/strategies";
+ * const plan = emitSchedule(checkpointSchedule([2], 4), 4, "checkpoint x2");
+ * console.log(formatPlan(plan));
+ * ```
  */
 export function emitSchedule(schedule: Schedule, n: number, strategy: string): Plan {
   const out: Instruction[] = [];
@@ -64,14 +72,30 @@ export function emitSchedule(schedule: Schedule, n: number, strategy: string): P
   return { strategy, stages: n, instructions: out };
 }
 
-/** Solves [i, n] with tapes all the way: no recomputation. */
+/**
+ * Solves [i, n] with tapes all the way: no recomputation.
+ *
+ * @example
+ * ```ts
+ * import { chainAll, emitSchedule } from "@remat/strategies";
+ * emitSchedule(chainAll(0, 3), 3, "no recomputation"); // every stage recorded once, nothing recomputed
+ * ```
+ */
 export function chainAll(i: number, n: number): Schedule {
   let s: Schedule = { kind: "loss" };
   for (let k = n - 1; k >= i; k--) s = { kind: "chain", stage: k, rest: s };
   return s;
 }
 
-/** Solves [i, l] (l < n) with tapes all the way, after its output's gradient exists. */
+/**
+ * Solves [i, l] (l < n) with tapes all the way, after its output's gradient exists.
+ *
+ * @example
+ * ```ts
+ * import { chainSegment } from "@remat/strategies";
+ * const segment = chainSegment(2, 4); // stages 2..4 recorded and reversed in one go
+ * ```
+ */
 export function chainSegment(i: number, l: number): Schedule {
   let s: Schedule = { kind: "single", stage: l };
   for (let k = l - 1; k >= i; k--) s = { kind: "chain", stage: k, rest: s };
@@ -82,6 +106,12 @@ export function chainSegment(i: number, l: number): Schedule {
  * Checkpoints at the given stage inputs (ascending, each in 1..n-1): the first sweep runs
  * untaped and keeps them, each segment between two is recomputed once with tapes, and the
  * last segment (up to the loss) runs with tapes in the first sweep.
+ *
+ * @example
+ * ```ts
+ * import { checkpointSchedule, emitSchedule } from "@remat/strategies";
+ * const plan = emitSchedule(checkpointSchedule([4, 8], 12), 12, "checkpoints x4, x8");
+ * ```
  */
 export function checkpointSchedule(checkpoints: ReadonlyArray<number>, n: number): Schedule {
   const bounds = [0, ...checkpoints];

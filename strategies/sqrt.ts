@@ -10,13 +10,33 @@ import { checkpointSchedule } from "./schedule.ts";
 import { planOf, type StrategyPlan } from "./strategy.ts";
 import { everyK } from "./uniform.ts";
 
-/** Uniform checkpoints every k ≈ √(n·a/(t + a)) stages (Chen et al. 2016). */
+/**
+ * Uniform checkpoints every k ≈ √(n·a/(t + a)) stages (Chen et al. 2016).
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { sqrt } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * console.log(sqrt(profile).summary().predictedPeakBytes);
+ * ```
+ */
 export function sqrt(profile: Profile): StrategyPlan {
   const k = sqrtSegment(profile);
   return planOf(checkpointSchedule(everyK(profile.stages.length, k), profile.stages.length), profile, `sqrt(every=${k})`);
 }
 
-/** The segment length `sqrt` uses for a profile. */
+/**
+ * The segment length `sqrt` uses for a profile.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { sqrtSegment } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * console.log(sqrtSegment(profile)); // k: a checkpoint every k stage inputs
+ * ```
+ */
 export function sqrtSegment(profile: Profile): number {
   const n = profile.stages.length;
   if (n === 0) return 1;

@@ -7,10 +7,22 @@ import { emitSchedule, type Schedule } from "./schedule.ts";
 
 /** A plan made by a strategy, with `summary()` (predicted peak, time, forward counts, listing). */
 export interface StrategyPlan extends Plan {
+  /** The plan's predicted peak, time, forward counts and listing under its profile (computed once). */
   summary(): PlanSummary;
 }
 
-/** Attaches a non-enumerable `summary()` to a plan, so the plan still serialises as plain data. */
+/**
+ * Attaches a non-enumerable `summary()` to a plan, so the plan still serialises as plain data.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile, storeAllPlan } from "@remat/core";
+ * import { withSummary } from "@remat/strategies";
+ * const chain = mlp({ depth: 4, width: 32, hidden: 64, classes: 10 });
+ * const plan = withSummary(storeAllPlan(chain.stages.length), staticProfile(chain, 16));
+ * console.log(plan.summary().predictedPeakBytes, JSON.stringify(plan).includes("summary")); // ..., false
+ * ```
+ */
 export function withSummary(plan: Plan, profile: Profile): StrategyPlan {
   let cached: PlanSummary | undefined;
   return Object.defineProperty({ ...plan }, "summary", {
@@ -19,7 +31,17 @@ export function withSummary(plan: Plan, profile: Profile): StrategyPlan {
   }) as StrategyPlan;
 }
 
-/** Emits a schedule for the profile's chain and attaches the summary. */
+/**
+ * Emits a schedule for the profile's chain and attaches the summary.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { checkpointSchedule, planOf } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * const plan = planOf(checkpointSchedule([9], profile.stages.length), profile, "checkpoint x9");
+ * ```
+ */
 export function planOf(schedule: Schedule, profile: Profile, strategy: string): StrategyPlan {
   return withSummary(emitSchedule(schedule, profile.stages.length, strategy), profile);
 }

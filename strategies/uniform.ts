@@ -14,7 +14,17 @@ export interface UniformOptions {
   readonly every: number;
 }
 
-/** Checkpoints every `every`-th stage input. */
+/**
+ * Checkpoints every `every`-th stage input.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { uniform } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 10 }), 32);
+ * const plan = uniform(profile, { every: 4 });
+ * ```
+ */
 export function uniform(profile: Profile, options: UniformOptions): StrategyPlan {
   const n = profile.stages.length;
   const k = options.every;
@@ -24,7 +34,15 @@ export function uniform(profile: Profile, options: UniformOptions): StrategyPlan
   return planOf(checkpointSchedule(everyK(n, k), n), profile, `uniform(every=${k})`);
 }
 
-/** Checkpoint positions k, 2k, … below n. */
+/**
+ * Checkpoint positions k, 2k, … below n.
+ *
+ * @example
+ * ```ts
+ * import { everyK } from "@remat/strategies";
+ * everyK(10, 3); // [3, 6, 9]
+ * ```
+ */
 export function everyK(n: number, k: number): number[] {
   const checkpoints: number[] = [];
   for (let c = k; c < n; c += k) checkpoints.push(c);

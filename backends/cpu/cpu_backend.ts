@@ -5,51 +5,100 @@
 import { type Backend, type DType, type HostArray, type KernelTable, MemoryAccountant, type MemoryKind, type Shape, sizeOf, Storage, Tensor } from "@remat/core";
 import { makeCpuKernels } from "./kernels.ts";
 
-/** A backend running every kernel on the calling thread over TypedArrays. */
+/**
+ * A backend running every kernel on the calling thread over TypedArrays.
+ *
+ * @example
+ * ```ts
+ * import { CpuBackend } from "@remat/cpu";
+ * const cpu = new CpuBackend();
+ * const x = cpu.upload(new Float32Array([1, -2, 3]), [3], "f32");
+ * console.log(await cpu.read(cpu.kernels.relu(x))); // Float32Array [1, 0, 3]
+ * ```
+ */
 export class CpuBackend implements Backend {
+  /** Always "cpu". */
   readonly name = "cpu";
+  /** A description of the device. */
   readonly device = "CPU (single thread, TypedArrays)";
+  /** Accounts every buffer this backend allocates. */
   readonly memory: MemoryAccountant = new MemoryAccountant();
+  /** The CPU kernels. */
   readonly kernels: KernelTable;
 
+  /** A CPU backend with its own memory accountant. */
   constructor() {
     this.kernels = makeCpuKernels(this);
   }
 
+  /** A zero-filled tensor; `kind` defaults to `memory.defaultKind`. */
   alloc(shape: Shape, dtype: DType, kind: MemoryKind = this.memory.defaultKind): Tensor {
     const n = sizeOf(shape);
     const data = dtype === "f32" ? new Float32Array(n) : new Int32Array(n);
     return new Tensor(shape, dtype, new Storage(data, n * 4, kind, this.memory, noop));
   }
 
+  /** A tensor holding a copy of `data`. */
   upload<D extends DType>(data: HostArray<D>, shape: Shape, dtype: D, kind?: MemoryKind): Tensor {
     const t = this.alloc(shape, dtype, kind);
     (t.storage.handle as HostArray<D>).set(data.subarray(0, t.size) as never);
     return t;
   }
 
+  /** A host copy of the tensor's elements. */
   read(t: Tensor): Promise<Float32Array | Int32Array> {
     return Promise.resolve(cpuData(t).slice());
   }
 
+  /** Resolves at once: CPU kernels finish before they return. */
   flush(): Promise<void> {
     return Promise.resolve();
   }
 
+  /** Nothing to release: the storages are garbage-collected arrays. */
   dispose(): void {}
 }
 
-/** The TypedArray behind an f32 tensor on the CPU backend (no copy). */
+/**
+ * The TypedArray behind an f32 tensor on the CPU backend (no copy).
+ *
+ * @example
+ * ```ts
+ * import { CpuBackend, f32 } from "@remat/cpu";
+ * const cpu = new CpuBackend();
+ * const t = cpu.upload(new Float32Array([1, 2]), [2], "f32");
+ * f32(t)[0] = 5; // writes through to the tensor
+ * ```
+ */
 export function f32(t: Tensor): Float32Array {
   return t.storage.handle as Float32Array;
 }
 
-/** The TypedArray behind an i32 tensor on the CPU backend (no copy). */
+/**
+ * The TypedArray behind an i32 tensor on the CPU backend (no copy).
+ *
+ * @example
+ * ```ts
+ * import { CpuBackend, i32 } from "@remat/cpu";
+ * const cpu = new CpuBackend();
+ * const ids = cpu.upload(new Int32Array([3, 1]), [2], "i32");
+ * console.log(i32(ids)[0]); // 3
+ * ```
+ */
 export function i32(t: Tensor): Int32Array {
   return t.storage.handle as Int32Array;
 }
 
-/** The TypedArray behind any tensor on the CPU backend (no copy). */
+/**
+ * The TypedArray behind any tensor on the CPU backend (no copy).
+ *
+ * @example
+ * ```ts
+ * import { CpuBackend, cpuData } from "@remat/cpu";
+ * const cpu = new CpuBackend();
+ * console.log(cpuData(cpu.alloc([2, 2], "f32")).length); // 4
+ * ```
+ */
 export function cpuData(t: Tensor): Float32Array | Int32Array {
   return t.storage.handle as Float32Array | Int32Array;
 }

@@ -14,6 +14,13 @@ export const BUFFER_USAGE = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST;
 /**
  * The physical size for a request of `bytes`: at least 16, then rounded up so that sizes
  * within about 1/8 of each other share a class (bounded waste, high reuse).
+ *
+ * @example
+ * ```ts
+ * import { sizeClass } from "@remat/webgpu";
+ * sizeClass(1000); // 1024
+ * sizeClass(5000); // 5120
+ * ```
  */
 export function sizeClass(bytes: number): number {
   const b = Math.max(16, Math.ceil(bytes / 4) * 4);
@@ -22,7 +29,18 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(b / step) * step;
 }
 
-/** Reuses buffers by size class. */
+/**
+ * Reuses buffers by size class.
+ *
+ * @example
+ * ```ts
+ * import { BufferPool, requestGpu } from "@remat/webgpu";
+ * const { device } = await requestGpu();
+ * const pool = new BufferPool(device);
+ * const buffer = pool.take(1000); // a 1024-byte buffer of the 1000-byte size class
+ * pool.give(buffer);
+ * ```
+ */
 export class BufferPool {
   readonly #free = new Map<number, GPUBuffer[]>();
   #pooledBytes = 0;
@@ -30,6 +48,7 @@ export class BufferPool {
   #created = 0;
   #reused = 0;
 
+  /** A pool of buffers created on `device`. */
   constructor(readonly device: GPUDevice) {}
 
   /** A buffer of at least `bytes` bytes, reused when one of its size class is free. Contents are undefined. */

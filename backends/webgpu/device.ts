@@ -10,7 +10,9 @@ import { Effect, type Scope } from "effect";
 
 /** An adapter and the device requested from it. */
 export interface GpuContext {
+  /** The adapter the device was requested from. */
   readonly adapter: GPUAdapter;
+  /** The device. */
   readonly device: GPUDevice;
   /** Human name of the adapter, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
   readonly adapterName: string;
@@ -25,14 +27,31 @@ export interface RequestGpuOptions {
 const HINT = "Run under Deno (navigator.gpu is built in) on a machine with a GPU driver, or install a " +
   "software adapter: `apt-get install mesa-vulkan-drivers libvulkan1` (lavapipe); or use --backend cpu";
 
-/** The adapter's name from its info, falling back to its vendor. */
+/**
+ * The adapter's name from its info, falling back to its vendor.
+ *
+ * @example
+ * ```ts
+ * import { adapterName } from "@remat/webgpu";
+ * const adapter = await navigator.gpu.requestAdapter();
+ * if (adapter) console.log(adapterName(adapter)); // e.g. "llvmpipe (LLVM 15.0.6, 256 bits)"
+ * ```
+ */
 export function adapterName(adapter: GPUAdapter): string {
   const info = adapter.info;
   const parts = [info?.description, info?.device, info?.architecture].filter((s) => typeof s === "string" && s.length > 0);
   return parts[0] ?? `adapter of vendor ${info?.vendor || "unknown"}`;
 }
 
-/** True when this runtime exposes WebGPU at all (Deno does; Bun and Node do not). */
+/**
+ * True when this runtime exposes WebGPU at all (Deno does; Bun and Node do not).
+ *
+ * @example
+ * ```ts
+ * import { hasWebGpu } from "@remat/webgpu";
+ * const backend = hasWebGpu() ? "webgpu" : "cpu";
+ * ```
+ */
 export function hasWebGpu(): boolean {
   return typeof navigator !== "undefined" && typeof (navigator as { gpu?: unknown }).gpu === "object" &&
     (navigator as { gpu?: unknown }).gpu !== null;

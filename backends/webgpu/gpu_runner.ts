@@ -12,21 +12,37 @@ import type { KernelSource } from "./wgsl.ts";
 
 /** The u32 then the f32 fields of a kernel's uniform block. */
 export interface Params {
+  /** The u32 fields, in order. */
   readonly u?: ReadonlyArray<number>;
+  /** The f32 fields, after the u32 ones. */
   readonly f?: ReadonlyArray<number>;
 }
 
 /** One dispatch: the shader, its storage buffers in binding order, uniforms and the grid. */
 export interface Dispatch {
+  /** Storage buffers, in binding order. */
   readonly bind: ReadonlyArray<GPUBuffer>;
+  /** The uniform block, if the shader has one. */
   readonly params?: Params;
+  /** Workgroups along x, y and z (y and z default to 1). */
   readonly groups: readonly [number, number?, number?];
 }
 
 const SLOT = 256; // minUniformBufferOffsetAlignment
 const SLOTS = 1024;
 
-/** Queues dispatches, copies and clears for one device. */
+/**
+ * Queues dispatches, copies and clears for one device.
+ *
+ * @example
+ * ```ts
+ * import { WebGpuBackend } from "@remat/webgpu";
+ * const gpu = await WebGpuBackend.create();
+ * gpu.kernels.relu(gpu.upload(new Float32Array([1, -1]), [2], "f32"));
+ * console.log(gpu.runner.stats); // { dispatches: 1, submits: ..., pipelines: 1 }
+ * gpu.dispose();
+ * ```
+ */
 export class GpuRunner {
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   readonly #arena: GPUBuffer;
@@ -41,6 +57,7 @@ export class GpuRunner {
   #lost: string | null = null;
   #error: string | null = null;
 
+  /** A runner on `device`; `backendName` names the backend in `DeviceLost` errors. */
   constructor(readonly device: GPUDevice, readonly backendName = "webgpu") {
     this.#arena = device.createBuffer({ size: SLOT * SLOTS, usage: USAGE.UNIFORM | USAGE.COPY_DST });
     device.lost.then((info) => {

@@ -15,5 +15,6 @@
 export * from "./device.ts";
 export * from "./webgpu_backend.ts";
 export { BufferPool, sizeClass } from "./buffer_pool.ts";
-export { GpuRunner } from "./gpu_runner.ts";
+export { type Dispatch, GpuRunner, type Params as DispatchParams } from "./gpu_runner.ts";
+export type { KernelSource } from "./wgsl.ts";
 export * from "./select.ts";

@@ -14,13 +14,30 @@ import { makeWebGpuKernels } from "./kernels.ts";
 /** Options for {@link WebGpuBackend.create}. */
 export interface WebGpuBackendOptions extends RequestGpuOptions {}
 
-/** A backend running every kernel as a WGSL compute shader. */
+/**
+ * A backend running every kernel as a WGSL compute shader.
+ *
+ * @example
+ * ```ts
+ * import { WebGpuBackend } from "@remat/webgpu";
+ * const gpu = await WebGpuBackend.create(); // BackendUnavailable when there is no adapter
+ * const x = gpu.upload(new Float32Array([1, -2]), [2], "f32");
+ * console.log(await gpu.read(gpu.kernels.relu(x))); // Float32Array [1, 0]
+ * gpu.dispose();
+ * ```
+ */
 export class WebGpuBackend implements Backend {
+  /** Always "webgpu". */
   readonly name = "webgpu";
+  /** "WebGPU: " and the adapter's name. */
   readonly device: string;
+  /** Accounts every buffer this backend allocates, at its tensor's size. */
   readonly memory: MemoryAccountant = new MemoryAccountant();
+  /** The WGSL kernels. */
   readonly kernels: KernelTable;
+  /** Queues this backend's dispatches and copies. */
   readonly runner: GpuRunner;
+  /** The pool its buffers come from. */
   readonly pool: BufferPool;
   readonly #ownsDevice: boolean;
   readonly #maxBinding: number;
@@ -129,7 +146,17 @@ export class WebGpuBackend implements Backend {
   }
 }
 
-/** The GPUBuffer behind a tensor on the WebGPU backend. */
+/**
+ * The GPUBuffer behind a tensor on the WebGPU backend.
+ *
+ * @example
+ * ```ts
+ * import { gpuBuffer, WebGpuBackend } from "@remat/webgpu";
+ * const gpu = await WebGpuBackend.create();
+ * const t = gpu.alloc([4], "f32");
+ * console.log(gpuBuffer(t).size >= t.bytes); // true: pooled buffers are rounded up to a size class
+ * ```
+ */
 export function gpuBuffer(t: Tensor): GPUBuffer {
   return t.storage.handle as GPUBuffer;
 }

@@ -9,7 +9,9 @@
 
 /** A compute shader with a stable cache key. Entry point `main`. */
 export interface KernelSource {
+  /** Names the shader in errors and labels. */
   readonly key: string;
+  /** The WGSL source; its entry point is `main`. */
   readonly code: string;
 }
 

@@ -9,10 +9,15 @@ import { classificationLoss, requirePositiveInt } from "./parts.ts";
 
 /** Configuration of `gpt`. */
 export interface GptConfig {
+  /** Number of transformer blocks. */
   readonly layers: number;
+  /** Width of the residual stream (a multiple of `heads`). */
   readonly dModel: number;
+  /** Attention heads per block. */
   readonly heads: number;
+  /** Tokens per example. */
   readonly seqLen: number;
+  /** Vocabulary size (token ids are 0..vocab-1). */
   readonly vocab: number;
   /** Hidden width of each block's MLP; default 4·dModel. */
   readonly hidden?: number;
@@ -20,7 +25,16 @@ export interface GptConfig {
   readonly dropout?: number;
 }
 
-/** A GPT chain: stages "embed", "block0".., "head"; input and target are token ids [B, T]. */
+/**
+ * A GPT chain: stages "embed", "block0".., "head"; input and target are token ids [B, T].
+ *
+ * @example
+ * ```ts
+ * import { gpt } from "@remat/core";
+ * const chain = gpt({ layers: 2, dModel: 32, heads: 4, seqLen: 16, vocab: 64 });
+ * console.log(chain.stages.map((s) => s.name)); // ["embed", "block0", "block1", "head"]
+ * ```
+ */
 export function gpt(config: GptConfig): Chain {
   const { layers, dModel, heads, seqLen, vocab } = config;
   const hidden = config.hidden ?? 4 * dModel;

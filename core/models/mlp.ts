@@ -23,7 +23,16 @@ export interface MlpConfig {
   readonly dropout?: number;
 }
 
-/** A residual MLP chain: stages "input", "block0".."block{depth-1}", "head". */
+/**
+ * A residual MLP chain: stages "input", "block0".."block{depth-1}", "head".
+ *
+ * @example
+ * ```ts
+ * import { mlp } from "@remat/core";
+ * const chain = mlp({ depth: 4, width: 32, hidden: 64, classes: 10, inputs: 2 });
+ * console.log(chain.stages.length); // 6
+ * ```
+ */
 export function mlp(config: MlpConfig): Chain {
   const { depth, width, hidden, classes } = config;
   const inputs = config.inputs ?? width;

@@ -19,12 +19,26 @@ export type LayerSpec =
 export interface SequentialConfig {
   /** Features per example. */
   readonly inputs: number;
+  /** The stages, in order, before the head. */
   readonly layers: ReadonlyArray<LayerSpec>;
   /** Classes of the final linear head (added as the last stage). */
   readonly classes: number;
 }
 
-/** A chain: one stage per layer spec, then a linear head and cross-entropy. */
+/**
+ * A chain: one stage per layer spec, then a linear head and cross-entropy.
+ *
+ * @example
+ * ```ts
+ * import { sequential } from "@remat/core";
+ * const chain = sequential({
+ *   inputs: 4,
+ *   layers: [{ kind: "linear", out: 16 }, { kind: "residual", hidden: 32 }, { kind: "layernorm" }],
+ *   classes: 3,
+ * });
+ * console.log(chain.stages.length); // 4
+ * ```
+ */
 export function sequential(config: SequentialConfig): Chain {
   requirePositiveInt("inputs", config.inputs);
   requirePositiveInt("classes", config.classes);

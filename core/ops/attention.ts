@@ -7,7 +7,9 @@ import { type Op, requireShapes } from "./op.ts";
 
 /** Attributes of attention. */
 export interface AttentionAttrs {
+  /** Number of heads; the model width is split evenly among them. */
   readonly heads: number;
+  /** Whether position t may only attend to positions ≤ t. */
   readonly causal: boolean;
 }
 

@@ -6,7 +6,9 @@ import { elements, elementwiseCost, type Op } from "./op.ts";
 
 /** Attributes of dropout: drop probability and the mask's key hash (see random.ts). */
 export interface DropoutAttrs {
+  /** Probability of dropping an element, in [0, 1). */
   readonly p: number;
+  /** The mask's key hash (see `keyHash`). */
   readonly keyHash: number;
 }
 

@@ -17,7 +17,9 @@ export interface Cost {
 
 /** Forward and backward work of an op application. */
 export interface OpCost {
+  /** Work of the forward. */
   readonly forward: Cost;
+  /** Work of the backward. */
   readonly backward: Cost;
 }
 
@@ -33,6 +35,7 @@ export interface ForwardResult {
 
 /** An op with its forward, backward rule and cost. */
 export interface Op<A = undefined> {
+  /** The op's name, as in the registry. */
   readonly name: string;
   /** Runs the forward; throws ShapeMismatch naming the op and the shapes. */
   forward(b: Backend, inputs: ReadonlyArray<Tensor>, attrs: A): ForwardResult;
@@ -42,12 +45,32 @@ export interface Op<A = undefined> {
   cost(shapes: ReadonlyArray<Shape>, attrs: A): OpCost;
 }
 
-/** Throws a ShapeMismatch for `op` unless `ok`. */
+/**
+ * Throws a ShapeMismatch for `op` unless `ok`.
+ *
+ * @example
+ * ```ts
+ * import { requireShapes, type Tensor } from "@remat/core";
+ * function checkSquare(t: Tensor): void {
+ *   requireShapes(t.shape.length === 2 && t.shape[0] === t.shape[1], "inverse", "a square matrix", t);
+ * }
+ * ```
+ */
 export function requireShapes(ok: boolean, op: string, expected: string, ...tensors: Tensor[]): void {
   if (!ok) throw new ShapeMismatch({ op, expected, shapes: tensors.map((t) => t.shape) });
 }
 
-/** Throws unless the tensor has the dtype. */
+/**
+ * Throws unless the tensor has the dtype.
+ *
+ * @example
+ * ```ts
+ * import { requireDType, type Tensor } from "@remat/core";
+ * function checkLabels(labels: Tensor): void {
+ *   requireDType(labels, "i32", "crossEntropy", "labels");
+ * }
+ * ```
+ */
 export function requireDType(t: Tensor, dtype: "f32" | "i32", op: string, role: string): void {
   if (t.dtype !== dtype) {
     throw new ShapeMismatch({
@@ -58,13 +81,29 @@ export function requireDType(t: Tensor, dtype: "f32" | "i32", op: string, role: 
   }
 }
 
-/** Cost of an elementwise op over `n` elements reading `reads` and writing one tensor. */
+/**
+ * Cost of an elementwise op over `n` elements reading `reads` and writing one tensor.
+ *
+ * @example
+ * ```ts
+ * import { elementwiseCost } from "@remat/core";
+ * elementwiseCost(1000, 2).forward; // { flops: 1000, bytes: 12000 }
+ * ```
+ */
 export function elementwiseCost(n: number, reads: number, flopsPerElement = 1): OpCost {
   const c = { flops: n * flopsPerElement, bytes: 4 * n * (reads + 1) };
   return { forward: c, backward: { flops: 2 * c.flops, bytes: c.bytes + 4 * n } };
 }
 
-/** Elements of the first shape. */
+/**
+ * Elements of the first shape.
+ *
+ * @example
+ * ```ts
+ * import { elements } from "@remat/core";
+ * elements([[4, 8], [8]]); // 32
+ * ```
+ */
 export function elements(shapes: ReadonlyArray<Shape>): number {
   return sizeOf(shapes[0] ?? []);
 }

@@ -35,7 +35,16 @@ export const OPS = {
 /** Name of an op of the core set. */
 export type OpName = keyof typeof OPS;
 
-/** The op called `name`; UnknownOp (listing the known ones) otherwise. */
+/**
+ * The op called `name`; UnknownOp (listing the known ones) otherwise.
+ *
+ * @example
+ * ```ts
+ * import { opByName } from "@remat/core";
+ * const relu = opByName("relu");
+ * relu.cost([[4, 8]], undefined).forward.flops; // 32
+ * ```
+ */
 export function opByName(name: string): Op<any> {
   const op = (OPS as Record<string, Op<any>>)[name];
   if (!op) throw new UnknownOp({ name, known: Object.keys(OPS) });

@@ -8,6 +8,7 @@ import { elementwiseCost, elements, type Op, requireShapes } from "./op.ts";
 
 /** Attributes of reshape. */
 export interface ReshapeAttrs {
+  /** The new shape; its size must equal the input's. */
   readonly shape: Shape;
 }
 

@@ -42,7 +42,15 @@ export type OptimizerSpec =
     readonly weightDecay: number;
   };
 
-/** SGD with momentum: v = μv + g + λp; p −= lr·v. */
+/**
+ * SGD with momentum: v = μv + g + λp; p −= lr·v.
+ *
+ * @example
+ * ```ts
+ * import { sgd } from "@remat/core";
+ * const spec = sgd({ lr: 0.1, momentum: 0.9 }); // pass as `optimizer` to train()
+ * ```
+ */
 export function sgd(options: SgdOptions = {}): OptimizerSpec {
   const spec = { kind: "sgd", lr: options.lr ?? 0.05, momentum: options.momentum ?? 0.9, weightDecay: options.weightDecay ?? 0 } as const;
   requireRange("lr", spec.lr, 0, Infinity, false);
@@ -51,7 +59,15 @@ export function sgd(options: SgdOptions = {}): OptimizerSpec {
   return spec;
 }
 
-/** AdamW (Loshchilov & Hutter) with bias correction and decoupled weight decay. */
+/**
+ * AdamW (Loshchilov & Hutter) with bias correction and decoupled weight decay.
+ *
+ * @example
+ * ```ts
+ * import { adamw } from "@remat/core";
+ * const spec = adamw({ lr: 3e-4, weightDecay: 0.1 }); // pass as `optimizer` to train()
+ * ```
+ */
 export function adamw(options: AdamWOptions = {}): OptimizerSpec {
   const [beta1, beta2] = options.betas ?? [0.9, 0.999];
   const spec = {
@@ -70,11 +86,25 @@ export function adamw(options: AdamWOptions = {}): OptimizerSpec {
   return spec;
 }
 
-/** Optimizer state for a set of parameters on a backend. */
+/**
+ * Optimizer state for a set of parameters on a backend.
+ *
+ * @example
+ * ```ts
+ * import { initParams, mlp, OptimizerState, sgd } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const backend = new CpuBackend();
+ * const params = initParams(mlp({ depth: 1, width: 4, hidden: 8, classes: 2 }), backend, 0);
+ * const state = new OptimizerState(sgd(), backend, params);
+ * // state.step(params, grads) after each backward; then:
+ * state.release();
+ * ```
+ */
 export class OptimizerState {
   #t = 0;
   readonly #slots: Tensor[][][];
 
+  /** Allocates zeroed state (one slot per parameter for SGD, two for AdamW) on `backend`. */
   constructor(readonly spec: OptimizerSpec, readonly backend: Backend, params: Params) {
     const perParam = spec.kind === "sgd" ? 1 : 2;
     this.#slots = params.map((stage) =>

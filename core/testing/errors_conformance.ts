@@ -19,7 +19,17 @@ import { Scheduler } from "../scheduler.ts";
 import { train } from "../train.ts";
 import { randomBatch } from "./step_helpers.ts";
 
-/** Registers the bad-input suite for a backend. */
+/**
+ * Registers the bad-input suite for a backend.
+ *
+ * @example
+ * ```ts
+ * // backends/cpu/errors_conformance_test.ts
+ * import { runErrorConformance } from "@remat/core/testing";
+ * import { CpuBackend } from "@remat/cpu";
+ * runErrorConformance("cpu", () => new CpuBackend());
+ * ```
+ */
 export function runErrorConformance(name: string, makeBackend: () => Backend | Promise<Backend>): void {
   describe(`${name}: bad input`, () => {
     test("matmul with mismatched inner dimensions is a ShapeMismatch naming both shapes", async () => {

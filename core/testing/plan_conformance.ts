@@ -16,7 +16,17 @@ import { arbitraryChain } from "./random_chains.ts";
 import { arbitraryPlan } from "./random_plans.ts";
 import { bitEqual, hostStep, randomBatch } from "./step_helpers.ts";
 
-/** Registers the plan-exactness property for a backend. */
+/**
+ * Registers the plan-exactness property for a backend.
+ *
+ * @example
+ * ```ts
+ * // backends/cpu/plan_conformance_test.ts
+ * import { runPlanConformance } from "@remat/core/testing";
+ * import { CpuBackend } from "@remat/cpu";
+ * runPlanConformance("cpu", () => new CpuBackend());
+ * ```
+ */
 export function runPlanConformance(name: string, makeBackend: () => Backend | Promise<Backend>, runs = 60): void {
   test(`${name}: any valid plan gives store-all's gradients bit for bit, and its predicted peak`, async () => {
     const backend = await makeBackend();

@@ -11,7 +11,16 @@ import { type LayerSpec, sequential } from "../models/sequential.ts";
 
 const width = fc.integer({ min: 1, max: 6 });
 
-/** One random layer spec; dropout only when `dropout`. */
+/**
+ * One random layer spec; dropout only when `dropout`.
+ *
+ * @example
+ * ```ts
+ * import fc from "fast-check";
+ * import { arbitraryLayer } from "@remat/core/testing";
+ * const [spec] = fc.sample(arbitraryLayer(false), 1); // e.g. { kind: "linear", out: 7 }
+ * ```
+ */
 export function arbitraryLayer(dropout: boolean): fc.Arbitrary<LayerSpec> {
   const p = dropout ? fc.constantFrom(0, 0.3) : fc.constant(0);
   return fc.oneof(
@@ -23,7 +32,16 @@ export function arbitraryLayer(dropout: boolean): fc.Arbitrary<LayerSpec> {
   );
 }
 
-/** Chains of `minStages`..`maxStages` stages (the head included) of mixed kinds. */
+/**
+ * Chains of `minStages`..`maxStages` stages (the head included) of mixed kinds.
+ *
+ * @example
+ * ```ts
+ * import fc from "fast-check";
+ * import { arbitraryChain } from "@remat/core/testing";
+ * fc.assert(fc.property(arbitraryChain(2, 8), (chain) => chain.stages.length >= 2 && chain.stages.length <= 8));
+ * ```
+ */
 export function arbitraryChain(minStages = 1, maxStages = 24): fc.Arbitrary<Chain> {
   const seq = fc.boolean().chain((dropout) =>
     fc.record({

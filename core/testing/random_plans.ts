@@ -7,7 +7,17 @@
 import fc from "fast-check";
 import type { Instruction, Plan } from "../plan.ts";
 
-/** A random valid plan for `n` stages; `rand` gives numbers in [0, 1). */
+/**
+ * A random valid plan for `n` stages; `rand` gives numbers in [0, 1).
+ *
+ * @example
+ * ```ts
+ * import { findPlanError } from "@remat/core";
+ * import { randomValidPlan } from "@remat/core/testing";
+ * const plan = randomValidPlan(6, Math.random);
+ * findPlanError(plan, 6); // undefined: every plan it makes is valid
+ * ```
+ */
 export function randomValidPlan(n: number, rand: () => number, noise = 0.4): Plan {
   const out: Instruction[] = [];
   const live = new Array<boolean>(n + 1).fill(false);
@@ -62,7 +72,17 @@ export function randomValidPlan(n: number, rand: () => number, noise = 0.4): Pla
   }
 }
 
-/** fast-check arbitrary of random valid plans for `n` stages. */
+/**
+ * fast-check arbitrary of random valid plans for `n` stages.
+ *
+ * @example
+ * ```ts
+ * import fc from "fast-check";
+ * import { findPlanError } from "@remat/core";
+ * import { arbitraryPlan } from "@remat/core/testing";
+ * fc.assert(fc.property(arbitraryPlan(5), (plan) => findPlanError(plan, 5) === undefined));
+ * ```
+ */
 export function arbitraryPlan(n: number): fc.Arbitrary<Plan> {
   return fc.tuple(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.double({ min: 0, max: 0.6, noNaN: true })).map(
     ([seed, noise]) => {

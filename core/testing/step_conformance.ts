@@ -51,7 +51,17 @@ export function randomParams(backend: Backend, chain: Chain, seed: number): Para
   );
 }
 
-/** Registers the step suite for a backend. */
+/**
+ * Registers the step suite for a backend.
+ *
+ * @example
+ * ```ts
+ * // backends/cpu/step_conformance_test.ts
+ * import { runStepConformance } from "@remat/core/testing";
+ * import { CpuBackend } from "@remat/cpu";
+ * runStepConformance("cpu", () => new CpuBackend());
+ * ```
+ */
 export function runStepConformance(name: string, makeBackend: () => Backend | Promise<Backend>): void {
   describe(`${name}: training step conformance`, () => {
     test("store-all step gradients match central finite differences", async () => {
@@ -155,7 +165,17 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
   });
 }
 
-/** Registers the training-determinism test for a backend: same seed → bit-identical parameters. */
+/**
+ * Registers the training-determinism test for a backend: same seed → bit-identical parameters.
+ *
+ * @example
+ * ```ts
+ * // backends/cpu/step_conformance_test.ts
+ * import { runTrainDeterminism } from "@remat/core/testing";
+ * import { CpuBackend } from "@remat/cpu";
+ * runTrainDeterminism("cpu", () => new CpuBackend());
+ * ```
+ */
 export function runTrainDeterminism(name: string, makeBackend: () => Backend | Promise<Backend>): void {
   test(`${name}: two training runs with the same seed give bit-identical parameters`, async () => {
     const finals: Float32Array[][][] = [];

@@ -9,7 +9,17 @@ import type { Params } from "../params.ts";
 import type { Plan } from "../plan.ts";
 import { mix32 } from "../random.ts";
 
-/** A batch on the host for a chain: random features or token ids, random labels. */
+/**
+ * A batch on the host for a chain: random features or token ids, random labels.
+ *
+ * @example
+ * ```ts
+ * import { mlp } from "@remat/core";
+ * import { randomBatch } from "@remat/core/testing";
+ * const { x, y } = randomBatch(mlp({ depth: 1, width: 4, hidden: 8, classes: 3, inputs: 2 }), 8, 1);
+ * console.log(x.length, y.length); // 16 8
+ * ```
+ */
 export function randomBatch(chain: Chain, batch: number, seed: number): { x: Float32Array | Int32Array; y: Int32Array } {
   const xSize = batch * chain.input.shape.reduce((a, b) => a * b, 1);
   const ySize = batch * chain.target.shape.reduce((a, b) => a * b, 1);
@@ -25,13 +35,31 @@ export function randomBatch(chain: Chain, batch: number, seed: number): { x: Flo
 
 /** Loss and host copies of every parameter gradient for one executed plan. */
 export interface HostStep {
+  /** The step's loss. */
   readonly loss: number;
+  /** Host copy of ∂loss/∂param, per stage and parameter. */
   readonly grads: Float32Array[][];
+  /** Peak activation-side bytes the step measured. */
   readonly peakBytes: number;
+  /** Forward executions per stage. */
   readonly forwards: ReadonlyArray<number>;
 }
 
-/** Runs one step of `plan` and copies its results to the host, releasing everything it made. */
+/**
+ * Runs one step of `plan` and copies its results to the host, releasing everything it made.
+ *
+ * @example
+ * ```ts
+ * import { initParams, mlp, storeAllPlan } from "@remat/core";
+ * import { hostStep, randomBatch } from "@remat/core/testing";
+ * import { CpuBackend } from "@remat/cpu";
+ * const backend = new CpuBackend();
+ * const chain = mlp({ depth: 2, width: 8, hidden: 16, classes: 2, inputs: 2 });
+ * const params = initParams(chain, backend, 0);
+ * const step = await hostStep(backend, chain, params, storeAllPlan(chain.stages.length), randomBatch(chain, 4, 0));
+ * console.log(step.loss, step.forwards);
+ * ```
+ */
 export async function hostStep(
   backend: Backend,
   chain: Chain,
@@ -61,7 +89,15 @@ export async function hostStep(
   }
 }
 
-/** True when two float arrays hold the same bits. */
+/**
+ * True when two float arrays hold the same bits.
+ *
+ * @example
+ * ```ts
+ * import { bitEqual } from "@remat/core/testing";
+ * bitEqual(new Float32Array([0]), new Float32Array([-0])); // false: the sign bit differs
+ * ```
+ */
 export function bitEqual(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false;
   const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);

@@ -6,6 +6,7 @@
 
 /** A mistake on the command line: printed as one line, exit status 2. */
 export class UsageError extends Error {
+  /** Tells it apart from remat's typed errors. */
   readonly _tag = "UsageError";
 }
 

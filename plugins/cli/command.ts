@@ -6,8 +6,12 @@
 
 /** One `remat` command. */
 export interface Command {
+  /** What follows `remat` on the command line. */
   readonly name: string;
+  /** One line for `remat --help`. */
   readonly summary: string;
+  /** The command's `--help` text. */
   readonly help: string;
+  /** Runs the command on its arguments; resolves with the exit status. */
   run(args: ReadonlyArray<string>): Promise<number>;
 }

@@ -3,7 +3,13 @@
  * @module
  */
 
-/** 1536 → "1.50 KiB". */
+/**
+ * Bytes in binary units with two decimals.
+ * @example
+ * ```ts
+ * formatBytes(1536); // "1.50 KiB"
+ * ```
+ */
 export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let v = bytes;

@@ -44,9 +44,13 @@ export const PRESETS: Readonly<Record<string, Readonly<Record<string, string>>>>
 
 /** A built model: chain, data, batch and seed. */
 export interface ModelSetup {
+  /** The model. */
   readonly chain: Chain;
+  /** Its training data. */
   readonly data: Dataset;
+  /** Examples per step. */
   readonly batch: number;
+  /** Initialisation, data and dropout seed. */
   readonly seed: number;
 }
 

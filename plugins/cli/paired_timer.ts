@@ -26,6 +26,10 @@ export interface PlanTiming {
  * ```
  */
 export class PairedTimer {
+  /**
+   * Warms up with two store-all steps.
+   * @param pairs timed pairs per plan
+   */
   constructor(
     readonly backend: Backend,
     readonly chain: Chain,

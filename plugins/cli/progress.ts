@@ -8,7 +8,9 @@ import cliProgress from "cli-progress";
 
 /** A bar that can be advanced with a free-form status text. */
 export interface Progress {
+  /** Shows `done` steps finished, with a status text. */
   update(done: number, status?: string): void;
+  /** Ends the bar (idempotent). */
   stop(): void;
 }
 

@@ -11,6 +11,7 @@ export const STRATEGY_NAMES = ["storeAll", "sqrt", "uniform", "revolve", "budget
 
 /** Options that parameterise a strategy. */
 export interface StrategyChoice {
+  /** One of {@link STRATEGY_NAMES}. */
   readonly name: string;
   /** uniform: segment length. */
   readonly every?: number;

@@ -43,8 +43,11 @@ export interface ServiceOptions {
 
 /** A running service: the Hono app, its runner and limits, and how to stop it. */
 export interface TrainingService {
+  /** The Hono app: mount it, or call `app.fetch` / `app.request`. */
   readonly app: Hono;
+  /** The job runner behind the routes. */
   readonly runner: JobRunnerShape;
+  /** The limits every request is checked against. */
   readonly limits: ServiceLimits;
   /** Interrupts running jobs (recorded as `interrupted`), writes everything, frees devices. */
   close(): Promise<void>;

@@ -12,14 +12,36 @@ export type ServiceEvent =
   | { readonly event: "step"; readonly data: StepMetric }
   | { readonly event: "final"; readonly data: JobRecord };
 
-/** A non-2xx answer, with the service's error body. */
+/**
+ * A non-2xx answer, with the service's error body.
+ *
+ * @example
+ * ```ts
+ * import { ServiceClient, ServiceError } from "@remat/server";
+ * try {
+ *   await new ServiceClient("http://127.0.0.1:8787").job("no-such-job");
+ * } catch (e) {
+ *   if (e instanceof ServiceError) console.log(e.status, e.body?.error?.tag); // 404 ...
+ * }
+ * ```
+ */
 export class ServiceError extends Error {
+  /** An error for HTTP `status` with the service's JSON error `body`, if it sent one. */
   constructor(readonly status: number, readonly body: { error?: { tag?: string; message?: string } } | undefined) {
     super(`HTTP ${status}: ${body?.error?.message ?? "no error body"}`);
   }
 }
 
-/** Splits an SSE byte stream into events (blank-line separated `event:`/`data:` blocks). */
+/**
+ * Splits an SSE byte stream into events (blank-line separated `event:`/`data:` blocks).
+ *
+ * @example
+ * ```ts
+ * import { parseSse } from "@remat/server";
+ * const res = await fetch("http://127.0.0.1:8787/v1/jobs/some-id/events");
+ * for await (const { event, data } of parseSse(res.body!)) console.log(event, JSON.parse(data));
+ * ```
+ */
 export async function* parseSse(stream: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
   const decoder = new TextDecoder();
   let buffer = "";
@@ -49,6 +71,7 @@ export async function* parseSse(stream: ReadableStream<Uint8Array>): AsyncGenera
  * ```
  */
 export class ServiceClient {
+  /** A client of the service at `baseUrl`, sending `token` as a bearer token when given. */
   constructor(readonly baseUrl: string, readonly token?: string) {}
 
   async #call(path: string, init: RequestInit = {}): Promise<Response> {

@@ -25,9 +25,20 @@ export interface RunnerOptions {
   readonly backendFor?: (name: JobRequest["backend"]) => Promise<Backend>;
 }
 
-/** The queue is full: try again later. */
+/**
+ * The queue is full: try again later.
+ *
+ * @example
+ * ```ts
+ * import { QueueFull } from "@remat/server";
+ * const e = new QueueFull(16, 5);
+ * console.log(e.message); // "the job queue is full (16 waiting); retry after 5 s"
+ * ```
+ */
 export class QueueFull extends Error {
+  /** Tells this failure apart, as Effect's tagged errors do. */
   readonly _tag = "QueueFull";
+  /** `queued` jobs are waiting; the client should retry after `retryAfterSeconds`. */
   constructor(readonly queued: number, readonly retryAfterSeconds: number) {
     super(`the job queue is full (${queued} waiting); retry after ${retryAfterSeconds} s`);
   }
@@ -35,7 +46,9 @@ export class QueueFull extends Error {
 
 /** What the runner offers the routes. */
 export interface JobRunnerShape {
+  /** Where records, metrics and weights are written. */
   readonly store: JobStore;
+  /** Where each job's state changes and steps are announced. */
   readonly events: JobEvents;
   /** Queues a job; fails with QueueFull when the queue is at its bound. */
   submit(request: JobRequest): Promise<JobRecord>;
@@ -53,8 +66,24 @@ export interface JobRunnerShape {
   close(): Promise<void>;
 }
 
-/** The job runner as an Effect service. */
-export class JobRunner extends Context.Service<JobRunner, JobRunnerShape>()("@remat/server/JobRunner") {}
+/** The base class of {@link JobRunner}: `Context.Service<JobRunner, JobRunnerShape>()` under its key. */
+export const JobRunnerBase: Context.ServiceClass<JobRunner, "@remat/server/JobRunner", JobRunnerShape> =
+  Context.Service<JobRunner, JobRunnerShape>()("@remat/server/JobRunner");
+
+/**
+ * The job runner as an Effect service.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { JobRunner, jobRunnerLayer, JobStore } from "@remat/server";
+ * const store = await JobStore.open("./remat-data");
+ * const queued = await Effect.runPromise(
+ *   Effect.scoped(JobRunner.useSync((runner) => runner.load().queued).pipe(Effect.provide(jobRunnerLayer(store)))),
+ * );
+ * ```
+ */
+export class JobRunner extends JobRunnerBase {}
 
 /**
  * A runner over `store`.
@@ -234,7 +263,17 @@ function failure(cause: Cause.Cause<unknown>, cancelled: boolean): Partial<JobRe
   return { state: "failed", error: { tag, message } };
 }
 
-/** A Layer providing a runner over `store`; the runner is closed with the layer's scope. */
+/**
+ * A Layer providing a runner over `store`; the runner is closed with the layer's scope.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { JobRunner, jobRunnerLayer, JobStore } from "@remat/server";
+ * const layer = jobRunnerLayer(await JobStore.open("./remat-data"), { concurrency: 1 });
+ * const jobs = await Effect.runPromise(Effect.scoped(JobRunner.useSync((r) => r.list()).pipe(Effect.provide(layer))));
+ * ```
+ */
 export function jobRunnerLayer(store: JobStore, options: RunnerOptions = {}): Layer.Layer<JobRunner> {
   return Layer.effect(
     JobRunner,

@@ -50,38 +50,57 @@ export type OptimizerChoice =
 
 /** `POST /v1/plans`: what to plan, without training. */
 export interface PlanRequest {
+  /** The model to build. */
   readonly model: ModelSpec;
+  /** The checkpointing strategy and its options. */
   readonly strategy: StrategySpec;
+  /** Examples per batch. */
   readonly batch: number;
 }
 
 /** `POST /v1/jobs`: everything a training job needs, defaults filled in. */
 export interface JobRequest extends PlanRequest {
+  /** The dataset to train on. */
   readonly data: DataSpec;
+  /** The optimizer and its hyper-parameters. */
   readonly optimizer: OptimizerChoice;
+  /** Optimizer steps to run. */
   readonly steps: number;
+  /** Seeds initialisation, data and dropout. */
   readonly seed: number;
+  /** Where to train; "auto" picks WebGPU when an adapter is available, else the CPU. */
   readonly backend: "cpu" | "webgpu" | "auto";
 }
 
 /** One step as the job saw it. */
 export interface StepMetric {
+  /** The step index, from 0. */
   readonly step: number;
+  /** The step's loss. */
   readonly loss: number;
+  /** Wall time of the step, milliseconds. */
   readonly ms: number;
+  /** Peak activation bytes the step measured. */
   readonly peakBytes: number;
 }
 
 /** A job as stored and as `GET /v1/jobs/:id` returns it. */
 export interface JobRecord {
+  /** The job's id. */
   readonly id: string;
+  /** Where the job is in its lifecycle. */
   readonly state: JobState;
+  /** The request, defaults filled in. */
   readonly request: JobRequest;
+  /** When it was submitted (ISO 8601). */
   readonly createdAt: string;
+  /** When it started running (ISO 8601). */
   readonly startedAt?: string;
+  /** When it reached a final state (ISO 8601). */
   readonly finishedAt?: string;
   /** Steps done so far, of `request.steps`. */
   readonly stepsDone: number;
+  /** The loss of the last step done. */
   readonly lastLoss?: number;
   /** Wall time of the last step, milliseconds. */
   readonly lastStepMs?: number;

@@ -41,8 +41,11 @@ export const DEFAULT_LIMITS: ServiceLimits = Object.freeze({
 
 /** A limit a request is over. */
 export interface LimitExceeded {
+  /** The limit that was exceeded. */
   readonly limit: keyof ServiceLimits;
+  /** The request's value. */
   readonly value: number;
+  /** The limit's value. */
   readonly max: number;
   /** E.g. "model.depth: 300 stages exceeds the limit maxStages = 256". */
   readonly message: string;

@@ -8,8 +8,11 @@ import { type Chain, InvalidArgument, sizeOf } from "@remat/core";
 
 /** A named f32 tensor as stored in a safetensors file. */
 export interface NamedTensor {
+  /** The tensor's name in the file. */
   readonly name: string;
+  /** Its shape. */
   readonly shape: ReadonlyArray<number>;
+  /** Its elements, row-major. */
   readonly data: Float32Array;
 }
 

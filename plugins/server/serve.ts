@@ -56,5 +56,16 @@ if (isDeno) {
   console.log(`remat service: http://${values.host}:${port}`);
 }
 
-/** Bun serves this object when the file is run with `bun run`. */
-export default isDeno ? undefined : { port, hostname: values.host, fetch: service.app.fetch };
+/** What Bun's `bun run` serves when a module's default export has a `fetch` (see `export default` below). */
+export interface BunServeOptions {
+  /** The port to listen on. */
+  readonly port: number;
+  /** The interface to listen on. */
+  readonly hostname: string;
+  /** Answers one request: the service's Hono app. */
+  readonly fetch: (request: Request) => Response | Promise<Response>;
+}
+
+/** Bun serves this object when the file is run with `bun run` (undefined under Deno, which serves above). */
+const bunServe: BunServeOptions | undefined = isDeno ? undefined : { port, hostname: values.host, fetch: service.app.fetch };
+export default bunServe;

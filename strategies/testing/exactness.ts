@@ -20,7 +20,9 @@ import type { StrategyPlan } from "../strategy.ts";
 
 /** A strategy under test: a plan for a profile and a budget fraction in [0, 1] (ignored by budget-free ones). */
 export interface StrategyCase {
+  /** Display name in test titles. */
   readonly name: string;
+  /** The plan for `profile` at budget `fraction`, or null to skip this case. */
   plan(profile: Profile, fraction: number): StrategyPlan | null;
 }
 
@@ -44,7 +46,17 @@ export const BASIC_STRATEGIES: ReadonlyArray<StrategyCase> = [
   },
 ];
 
-/** Registers the exactness property for `strategies` on a backend. */
+/**
+ * Registers the exactness property for `strategies` on a backend.
+ *
+ * @example
+ * ```ts
+ * // backends/cpu/strategy_exactness_test.ts
+ * import { runStrategyExactness } from "@remat/strategies/testing";
+ * import { CpuBackend } from "@remat/cpu";
+ * runStrategyExactness("cpu", () => new CpuBackend());
+ * ```
+ */
 export function runStrategyExactness(
   name: string,
   makeBackend: () => Backend | Promise<Backend>,
@@ -89,12 +101,29 @@ function assertGradsEqual(got: Float32Array[][], want: Float32Array[][], chain: 
   );
 }
 
-/** Budget in bytes at `fraction` of the way from `low` to `high`. */
+/**
+ * Budget in bytes at `fraction` of the way from `low` to `high`.
+ *
+ * @example
+ * ```ts
+ * import { budgetBetween } from "@remat/strategies/testing";
+ * budgetBetween(1000, 2000, 0.25); // 1250
+ * ```
+ */
 export function budgetBetween(low: number, high: number, fraction: number): number {
   return Math.floor(low + (high - low) * fraction);
 }
 
-/** The plan store-all makes, for budget ranges. */
+/**
+ * Store-all's predicted peak bytes: the top of a budget range.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { storeAllPeak } from "@remat/strategies/testing";
+ * storeAllPeak(staticProfile(mlp({ depth: 4, width: 32, hidden: 64, classes: 10 }), 16)); // bytes
+ * ```
+ */
 export function storeAllPeak(profile: Profile): number {
   return storeAll(profile).summary().predictedPeakBytes;
 }
