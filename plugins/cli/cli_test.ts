@@ -128,3 +128,19 @@ test("bench measures every compared strategy, the sweep and the duel, with peaks
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("plan --timeline draws the schedule with one recompute bar per repeated forward", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "remat-cli-"));
+  try {
+    const file = path.join(dir, "t.svg");
+    const r = await run("plan", "--depth", "6", "--width", "16", "--batch", "8", "--strategy", "sqrt", "--timeline", file, "--json");
+    assert.equal(r.status, 0, r.err);
+    const plan = JSON.parse(r.out);
+    const svg = readFileSync(file, "utf8");
+    const recomputes = plan.forwardsPerStage.reduce((a: number, f: number) => a + f - 1, 0);
+    assert.ok(recomputes > 0);
+    assert.equal((svg.match(/class="recompute"/g) ?? []).length, recomputes);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

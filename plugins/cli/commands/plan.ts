@@ -6,6 +6,8 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { type Profile, staticProfile } from "@remat/core";
+import { writeFileSync } from "node:fs";
+import { timelineSvg } from "@remat/plots";
 import { formatBytes } from "../format.ts";
 import type { Command } from "../command.ts";
 import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
@@ -22,6 +24,7 @@ scheduler will measure), predicted time against store-all, and forwards per stag
   --profile FILE      plan from a profile saved by "remat profile" instead of the model options
   --json              machine-readable output
   --listing           also print the instruction list
+  --timeline FILE     also draw the schedule (stages over predicted time, live memory beneath) as SVG
 ${STRATEGY_HELP}
 ${MODEL_HELP}`;
 
@@ -33,7 +36,7 @@ export const planCommand: Command = {
   run(args) {
     const { values } = parseArgs({
       args: [...args],
-      options: { ...MODEL_OPTIONS, ...STRATEGY_OPTIONS, profile: { type: "string" }, json: { type: "boolean" }, listing: { type: "boolean" } },
+      options: { ...MODEL_OPTIONS, ...STRATEGY_OPTIONS, profile: { type: "string" }, json: { type: "boolean" }, listing: { type: "boolean" }, timeline: { type: "string" } },
       strict: true,
     });
     const profile: Profile = values.profile ? loadProfile(values.profile) : (() => {
@@ -42,6 +45,7 @@ export const planCommand: Command = {
     })();
     const plan = planFromProfile(profile, strategyChoice(values));
     const s = plan.summary();
+    if (values.timeline) writeFileSync(values.timeline, timelineSvg(plan, profile, { title: `${profile.chain}: ${plan.strategy}` }));
     const storeAllPeak = planFromProfile(profile, { name: "storeAll" }).summary().predictedPeakBytes;
     if (values.json) {
       const { listing: _listing, ...numbers } = s;
@@ -56,6 +60,7 @@ export const planCommand: Command = {
     const rows = profile.stages.map((st, i) => [String(i), st.name, st.kind, formatBytes(st.outputBytes), String(s.forwardsPerStage[i])]);
     console.log(renderTable(["stage", "name", "kind", "output", "forwards"], rows));
     if (values.listing) console.log(`\n${s.listing}`);
+    if (values.timeline) console.log(`\nwrote the schedule timeline to ${values.timeline}`);
     return Promise.resolve(0);
   },
 };
