@@ -16,6 +16,9 @@ export interface MatmulOptions {
   readonly transB?: boolean;
 }
 
+/** The activation a fused `linear` applies after the bias: none, relu, or gelu (tanh approximation). */
+export type Activation = "none" | "relu" | "gelu";
+
 /** Hyper-parameters of an SGD-with-momentum step. */
 export interface SgdHyper {
   /** Learning rate. */
@@ -46,6 +49,13 @@ export interface AdamWHyper {
 export interface KernelSignatures {
   /** c[M,N] = op(a)·op(b); a [M,K] (or [K,M] with transA), b [K,N] (or [N,K] with transB). */
   matmul(a: Tensor, b: Tensor, options: MatmulOptions): Tensor;
+  /**
+   * Fused linear layer in one pass over the output: z = x·w + bias, y = activation(z); x [M, K],
+   * w [K, N], bias [N]. Bit for bit what `matmul`, `biasAdd` and the activation kernel give one
+   * after another (z is rounded to f32 before the activation). `z` is returned, as a tensor of
+   * its own, only for gelu (whose backward needs it); for none and relu it is null.
+   */
+  linear(x: Tensor, w: Tensor, bias: Tensor, activation: Activation): { y: Tensor; z: Tensor | null };
   /** c = a + b, same shapes. */
   add(a: Tensor, b: Tensor): Tensor;
   /** c = a ⊙ b, same shapes. */

@@ -64,6 +64,10 @@ function metaKernels(b: MetaBackend): KernelTable {
     mul: like,
     scale: like,
     biasAdd: like,
+    linear: (x, w, _b, act) => {
+      const z = act === "gelu" ? f32([x.shape[0]!, w.shape[1]!]) : null;
+      return { y: f32([x.shape[0]!, w.shape[1]!]), z };
+    },
     sumRows: (x) => f32([last(x)]),
     relu: like,
     reluBackward: (_x, dy) => like(dy),

@@ -20,6 +20,7 @@ export * from "./ops/op.ts";
 export * from "./ops/registry.ts";
 export type { AttentionAttrs } from "./ops/attention.ts";
 export type { DropoutAttrs } from "./ops/dropout.ts";
+export type { LinearAttrs } from "./ops/linear.ts";
 export type { LayernormAttrs } from "./ops/normalise.ts";
 export type { ReshapeAttrs } from "./ops/shape.ts";
 export * from "./tape.ts";

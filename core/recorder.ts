@@ -4,7 +4,7 @@
  * @module
  */
 import type { Backend } from "./backend.ts";
-import type { MatmulOptions } from "./kernels.ts";
+import type { Activation, MatmulOptions } from "./kernels.ts";
 import type { AttentionAttrs } from "./ops/attention.ts";
 import { OPS } from "./ops/registry.ts";
 import type { Op } from "./ops/op.ts";
@@ -83,9 +83,9 @@ export class Recorder {
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
     return this.apply(OPS.matmul, [a, b], options);
   }
-  /** x·W + bias for x [..., in], W [in, out], bias [out]. */
-  linear(x: Tensor, w: Tensor, bias: Tensor): Tensor {
-    return this.biasAdd(this.matmul(x, w), bias);
+  /** activation(x·W + bias) for x [..., in], W [in, out], bias [out], as one fused op. */
+  linear(x: Tensor, w: Tensor, bias: Tensor, activation: Activation = "none"): Tensor {
+    return this.apply(OPS.linear, [x, w, bias], { activation });
   }
   /** c = a + b, same shapes. */
   add(a: Tensor, b: Tensor): Tensor {

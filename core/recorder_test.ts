@@ -20,7 +20,7 @@ function setup(dropout = 0): { b: MetaBackend; chain: Chain; params: Params } {
 }
 
 describe("Recorder", () => {
-  test("Recorder.finish with recording keeps a tape whose saved bytes are the block's two hidden activations", () => {
+  test("Recorder.finish with recording keeps a tape whose saved bytes are the block's one hidden activation", () => {
     const { b, chain, params } = setup();
     const x = b.alloc([B, WIDTH], "f32", "io");
     const ctx = new Recorder(b, true, KEY);
@@ -30,18 +30,17 @@ describe("Recorder", () => {
     assert.deepEqual(output.shape, [B, WIDTH]);
     assert.equal(tape.input, x);
     assert.equal(tape.output, output);
-    // matmul, biasAdd, relu, matmul, biasAdd, add (dropout with p = 0 records nothing).
-    assert.deepEqual(tape.nodes.map((n) => n.op.name), [
-      "matmul",
-      "biasAdd",
+    // linear+relu, linear, add (dropout with p = 0 records nothing).
+    assert.deepEqual(tape.nodes.map((n) => n.op.name), ["linear", "linear", "add"]);
+    assert.deepEqual(tape.nodes.map((n) => (n.attrs as { activation?: string } | undefined)?.activation), [
       "relu",
-      "matmul",
-      "biasAdd",
-      "add",
+      "none",
+      undefined,
     ]);
-    // relu saves its input and the second matmul saves relu's output: two [B, HIDDEN] tensors.
+    // the fused relu keeps its output (not its input), which the second linear keeps too:
+    // one [B, HIDDEN] storage.
     const saved = tape.savedBytes([x, ...params[1]!]);
-    assert.equal(saved, 2 * B * HIDDEN * 4);
+    assert.equal(saved, B * HIDDEN * 4);
     assert.ok(tape.savedBytes() > saved, "x and w1/w2 are saved as well");
     // Only the output and the saved intermediates stay alive on the activation side.
     assert.equal(b.memory.activationLive, output.storage.bytes + saved);

@@ -44,9 +44,9 @@ describe("Tape", () => {
     const { dx, dparams } = tape.backward(b, dOut, x, params);
     assert.equal(tape.released, true);
     assert.equal(dOut.storage.refs, 1);
-    // The saved [5, 8] activations are gone; only the new gradients were added.
+    // The saved [5, 8] activation is gone; only the new gradients were added.
     const gradBytes = [dx!, ...dparams].reduce((s, g) => s + g!.storage.bytes, 0);
-    assert.equal(b.memory.activationLive, liveBefore - 2 * 5 * 8 * 4 + gradBytes);
+    assert.equal(b.memory.activationLive, liveBefore - 5 * 8 * 4 + gradBytes);
     assert.throws(() => tape.backward(b, dOut, x, params), /released tape/);
     for (const g of [dx, ...dparams]) g!.release();
     dOut.release();
@@ -96,8 +96,8 @@ describe("Tape", () => {
     const { params, x, output, tape } = recordStage(small, 1, [5, 4]);
     const all = tape.savedBytes();
     const w = params.map((p) => p.storage.bytes);
-    // x, w1 [4, 8], w2 [8, 4] and the two [5, 8] hidden activations.
-    assert.equal(all, 5 * 4 * 4 + w[0]! + w[2]! + 2 * 5 * 8 * 4);
+    // x, w1 [4, 8], w2 [8, 4] and the [5, 8] hidden activation (the fused relu's output).
+    assert.equal(all, 5 * 4 * 4 + w[0]! + w[2]! + 5 * 8 * 4);
     assert.equal(tape.savedBytes([x]), all - 5 * 4 * 4);
     tape.release();
     output.release();
@@ -123,7 +123,7 @@ describe("Tape", () => {
   test("Tape.cost sums the cost models of the recorded ops", () => {
     const { output, tape } = recordStage(small, 1, [5, 4]);
     const c = tape.cost();
-    // matmul 2·5·4·8, biasAdd 5·8, relu 5·8, matmul 2·5·8·4, biasAdd 5·4, add 5·4.
+    // linear+relu 2·5·4·8 + 5·8·(1 + 1), linear 2·5·8·4 + 5·4, add 5·4: the unfused ops' sum.
     assert.equal(c.forward.flops, 320 + 40 + 40 + 320 + 20 + 20);
     assert.ok(c.backward.flops > c.forward.flops);
     assert.ok(c.forward.bytes > 0 && c.backward.bytes > 0);

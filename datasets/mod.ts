@@ -15,3 +15,6 @@ export * from "./spirals.ts";
 export * from "./teacher.ts";
 export * from "./text.ts";
 export { CORPUS } from "./corpus.ts";
+
+/** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
+export type { Dataset, HostBatch } from "@remat/core";

@@ -19,3 +19,6 @@ export * from "./sqrt.ts";
 export * from "./revolve.ts";
 export * from "./budget.ts";
 export * from "./optimal.ts";
+
+/** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
+export type { Instruction, Plan, PlanSummary, Profile, StageProfile } from "@remat/core";

@@ -17,6 +17,20 @@ const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
 
 /**
+ * gelu of one value: ½v(1 + tanh u), u = c(v + a·v³). With s = 1/(e^{2u} + 1), 1 + tanh u =
+ * 2(1 − s), so this is v(1 − s): one exp instead of the slower Math.tanh. Shared by `gelu` and
+ * the fused `linear`, so both give the same bits.
+ * @example
+ * ```ts
+ * geluOf(0); // 0
+ * ```
+ */
+export function geluOf(v: number): number {
+  const s = 1 / (Math.exp(2 * GELU_C * (v + GELU_A * v * v * v)) + 1);
+  return v - v * s;
+}
+
+/**
  * The elementwise kernels of a CPU backend.
  * @param bk the backend whose accountant owns the outputs
  * @example
@@ -66,15 +80,9 @@ export function elementwiseKernels(bk: CpuBackend): Elementwise {
       return t;
     },
     gelu(x) {
-      // y = ½x(1 + tanh u), u = c(x + a·x³); with s = 1/(e^{2u} + 1), 1 + tanh u = 2(1 − s),
-      // so y = x(1 − s): one exp instead of the slower Math.tanh
       const [t, y] = out(x);
       const a = f32(x), n = y.length;
-      for (let i = 0; i < n; i++) {
-        const v = a[i];
-        const s = 1 / (Math.exp(2 * GELU_C * (v + GELU_A * v * v * v)) + 1);
-        y[i] = v - v * s;
-      }
+      for (let i = 0; i < n; i++) y[i] = geluOf(a[i]);
       return t;
     },
     geluBackward(x, dy) {

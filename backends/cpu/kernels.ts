@@ -11,6 +11,7 @@ import { dropoutKernels } from "./dropout.ts";
 import { elementwiseKernels } from "./elementwise.ts";
 import { embeddingKernels } from "./embedding.ts";
 import { layernormKernels } from "./layernorm.ts";
+import { linearKernels } from "./linear.ts";
 import { matmulKernels } from "./matmul.ts";
 import { optimizerKernels } from "./optimizers.ts";
 import { rowKernels } from "./rows.ts";
@@ -28,6 +29,7 @@ import { softmaxKernels } from "./softmax.ts";
 export function makeCpuKernels(backend: CpuBackend): KernelTable {
   return {
     ...matmulKernels(backend),
+    ...linearKernels(backend),
     ...elementwiseKernels(backend),
     ...rowKernels(backend),
     ...softmaxKernels(backend),

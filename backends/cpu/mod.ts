@@ -11,3 +11,24 @@
  * @module
  */
 export * from "./cpu_backend.ts";
+
+/** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
+export type {
+  Activation,
+  AdamWHyper,
+  Backend,
+  DType,
+  HostArray,
+  Kernel,
+  KernelName,
+  KernelSignatures,
+  KernelTable,
+  MatmulOptions,
+  MemoryAccountant,
+  MemoryKind,
+  MemoryReport,
+  SgdHyper,
+  Shape,
+  Storage,
+  Tensor,
+} from "@remat/core";

@@ -10,7 +10,7 @@ import { crossEntropyKernels } from "./kernels/cross_entropy.ts";
 import { dropoutKernels } from "./kernels/dropout.ts";
 import { embeddingKernels } from "./kernels/embedding.ts";
 import { layernormKernels } from "./kernels/layernorm.ts";
-import { matmulKernels } from "./kernels/matmul.ts";
+import { linearKernels, matmulKernels } from "./kernels/matmul.ts";
 import { optimizerKernels } from "./kernels/optimizers.ts";
 import { rowKernels } from "./kernels/rows.ts";
 import { softmaxKernels } from "./kernels/softmax.ts";
@@ -25,6 +25,7 @@ export function makeWebGpuKernels(backend: WebGpuBackend): KernelTable {
   return {
     ...elementwiseKernels(backend),
     ...matmulKernels(backend),
+    ...linearKernels(backend),
     ...transposeKernels(backend),
     ...rowKernels(backend),
     ...softmaxKernels(backend),

@@ -18,3 +18,29 @@ export { BufferPool, sizeClass } from "./buffer_pool.ts";
 export { type Dispatch, GpuRunner, type Params as DispatchParams } from "./gpu_runner.ts";
 export type { KernelSource } from "./wgsl.ts";
 export * from "./select.ts";
+
+/** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
+export type {
+  Activation,
+  AdamWHyper,
+  Backend,
+  BackendUnavailable,
+  BackendUnavailableBase,
+  DType,
+  HostArray,
+  InvalidArgument,
+  InvalidArgumentBase,
+  Kernel,
+  KernelName,
+  KernelSignatures,
+  KernelTable,
+  MatmulOptions,
+  MemoryAccountant,
+  MemoryKind,
+  MemoryReport,
+  SgdHyper,
+  Shape,
+  Storage,
+  TaggedErrorClass,
+  Tensor,
+} from "@remat/core";

@@ -111,7 +111,7 @@ function transformerBlock(name: string, d: number, heads: number, hidden: number
       });
       const h = ctx.add(x, ctx.dropout(ctx.linear(att, wo, bo), p));
       const n2 = ctx.layernorm(h, g2, c2);
-      const m = ctx.linear(ctx.gelu(ctx.linear(n2, w1, b1)), w2, b2);
+      const m = ctx.linear(ctx.linear(n2, w1, b1, "gelu"), w2, b2);
       return ctx.add(h, ctx.dropout(m, p));
     },
   };

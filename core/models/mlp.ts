@@ -65,7 +65,7 @@ function residualBlock(name: string, width: number, hidden: number, depth: numbe
     ],
     output: (s: Shape) => ({ shape: s, dtype: "f32" }),
     forward(ctx, x, [w1, b1, w2, b2]) {
-      const h = ctx.dropout(ctx.relu(ctx.linear(x, w1!, b1!)), p);
+      const h = ctx.dropout(ctx.linear(x, w1!, b1!, "relu"), p);
       return ctx.add(x, ctx.linear(h, w2!, b2!));
     },
   };

@@ -84,7 +84,7 @@ function layerStage(name: string, spec: LayerSpec, width: number): Stage {
         ],
         output: same,
         forward: (ctx, x, [w1, b1, w2, b2]) =>
-          ctx.add(x, ctx.linear(ctx.dropout(ctx.relu(ctx.linear(x, w1!, b1!)), p), w2!, b2!)),
+          ctx.add(x, ctx.linear(ctx.dropout(ctx.linear(x, w1!, b1!, "relu"), p), w2!, b2!)),
       };
     }
     case "layernorm":

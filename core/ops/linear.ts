@@ -1,9 +1,10 @@
 /**
- * Linear algebra ops: matmul (with transposed operands) and bias-add.
+ * Linear algebra ops: matmul (with transposed operands), bias-add, and the fused linear layer
+ * act(x·W + b) that model builders use.
  * @module
  */
 import { view } from "../backend.ts";
-import type { MatmulOptions } from "../kernels.ts";
+import type { Activation, MatmulOptions } from "../kernels.ts";
 import { formatShape, type Shape, sizeOf, type Tensor } from "../tensor.ts";
 import { type Op, requireShapes } from "./op.ts";
 
@@ -36,7 +37,9 @@ export const matmul: Op<MatmulOptions> = {
     requireShapes(
       ok,
       "matmul",
-      `a [..., K]${o.transA ? " (transposed, 2-D)" : ""} and b ${o.transB ? "[N, K]" : "[K, N]"} with equal K`,
+      `a [..., K]${o.transA ? " (transposed, 2-D)" : ""} and b ${
+        o.transB ? "[N, K]" : "[K, N]"
+      } with equal K`,
       a,
       b,
     );
@@ -104,3 +107,82 @@ export const biasAdd: Op = {
     return { forward: { flops: n, bytes: 8 * n }, backward: { flops: n, bytes: 4 * n } };
   },
 };
+
+/** Attributes of the fused `linear` op. */
+export interface LinearAttrs {
+  /** Applied after the bias. */
+  readonly activation: Activation;
+}
+
+/** Extra flops per output element of each activation (as the separate elementwise ops count them). */
+const ACTIVATION_FLOPS: Readonly<Record<Activation, number>> = { none: 0, relu: 1, gelu: 12 };
+
+/**
+ * y = act(x·W + b) for x [..., K], W [K, N], b [N], as one kernel: the bias and the activation
+ * are applied while the product is written, instead of two more passes over [M, N]. What the
+ * backward keeps: x and W (for ∂x, ∂W), plus y for relu (y > 0 exactly where z > 0, so the
+ * output, which the next op keeps anyway, replaces the pre-activation) or z for gelu.
+ * Backward: dz = dy·act'(·); ∂x = dz·Wᵀ, ∂W = xᵀ·dz, ∂b = Σ_rows dz, bit for bit what
+ * matmul → biasAdd → activation would give.
+ */
+export const linear: Op<LinearAttrs> = {
+  name: "linear",
+  forward(bk, [x, w, bias], { activation }) {
+    const k = x.shape[x.shape.length - 1];
+    const n = w.shape[1];
+    requireShapes(
+      x.shape.length >= 2 && w.shape.length === 2 && w.shape[0] === k && bias.shape.length === 1 &&
+        bias.shape[0] === n,
+      "linear",
+      "x [..., K], w [K, N] and bias [N]",
+      x,
+      w,
+      bias,
+    );
+    const x2 = x.shape.length === 2 ? x.retain() : view(x, dims(x.shape));
+    const { y: y2, z: z2 } = bk.kernels.linear(x2, w, bias, activation);
+    x2.release();
+    const outShape = [...x.shape.slice(0, -1), n!];
+    const y = x.shape.length === 2 ? y2 : reshapeOwned(y2, outShape);
+    const z = z2 === null ? null : x.shape.length === 2 ? z2 : reshapeOwned(z2, outShape);
+    if (activation === "gelu") return { out: y, saved: [x, w, z!], aux: [z!] };
+    if (activation === "relu") return { out: y, saved: [x, w, y], aux: [] };
+    return { out: y, saved: [x, w], aux: [] };
+  },
+  backward(bk, saved, { activation }, dy) {
+    const [x, w, kept] = saved;
+    const dz = activation === "relu"
+      ? bk.kernels.reluBackward(kept!, dy)
+      : activation === "gelu"
+      ? bk.kernels.geluBackward(kept!, dy)
+      : dy.retain();
+    const [dx, dw] = matmul.backward(bk, [x!, w!], {}, dz);
+    const db = bk.kernels.sumRows(dz);
+    dz.release();
+    return [dx!, dw!, db];
+  },
+  cost(shapes, { activation }) {
+    const mm = matmul.cost(shapes.slice(0, 2), {});
+    const outputs = sizeOf(shapes[0]!.slice(0, -1)) * (shapes[1]![1] ?? 0);
+    const f = ACTIVATION_FLOPS[activation];
+    return {
+      // the epilogue reads the bias and adds 1 + f flops per output; the output write is in mm
+      forward: {
+        flops: mm.forward.flops + outputs * (1 + f),
+        bytes: mm.forward.bytes + 4 * (shapes[2]?.[0] ?? 0),
+      },
+      // dz = dy·act'(kept): reads dy and the kept tensor, writes dz; Σ_rows dz reads dz again
+      backward: {
+        flops: mm.backward.flops + outputs * (1 + 2 * f),
+        bytes: mm.backward.bytes + 4 * outputs * (activation === "none" ? 1 : 4),
+      },
+    };
+  },
+};
+
+/** `t` under another shape, taking over the caller's reference. */
+function reshapeOwned(t: Tensor, shape: Shape): Tensor {
+  const v = view(t, shape);
+  t.release();
+  return v;
+}

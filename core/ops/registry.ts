@@ -8,7 +8,7 @@ import { crossEntropy } from "./cross_entropy.ts";
 import { dropout } from "./dropout.ts";
 import { add, gelu, mul, relu, tanh } from "./elementwise.ts";
 import { embedding } from "./embedding.ts";
-import { biasAdd, matmul } from "./linear.ts";
+import { biasAdd, linear, matmul } from "./linear.ts";
 import { layernorm, softmax } from "./normalise.ts";
 import type { Op } from "./op.ts";
 import { reshape, transpose } from "./shape.ts";
@@ -18,6 +18,7 @@ export const OPS = {
   matmul,
   add,
   biasAdd,
+  linear,
   mul,
   relu,
   gelu,

@@ -41,6 +41,10 @@ const mm = (m: number, n: number, k: number, transA: boolean, transB: boolean): 
 /** The cases per kernel: every kernel of the table appears at least once. */
 const CASES: Record<KernelName, ReadonlyArray<Case>> = {
   matmul: [mm(5, 7, 9, false, false), mm(33, 17, 70, false, true), mm(9, 66, 31, true, false), mm(20, 3, 65, true, true)],
+  linear: (["none", "relu", "gelu"] as const).map((act) => (bk: Backend, i: Inputs) => {
+    const { y, z } = bk.kernels.linear(i.f32([33, 70]), i.f32([70, 17]), i.f32([17]), act);
+    return z === null ? [y] : [y, z];
+  }),
   add: [(bk, i) => [bk.kernels.add(i.f32([3, 5, 7]), i.f32([3, 5, 7]))]],
   mul: [(bk, i) => [bk.kernels.mul(i.f32([3, 5, 7]), i.f32([3, 5, 7]))]],
   scale: [(bk, i) => [bk.kernels.scale(i.f32([4, 9]), -1.7)]],

@@ -8,12 +8,14 @@ import { backwardTests } from "./conformance_backward.ts";
 import { determinismTests } from "./conformance_determinism.ts";
 import { dropoutTests } from "./conformance_dropout.ts";
 import { forwardTests } from "./conformance_forward.ts";
+import { linearTests } from "./conformance_linear.ts";
 import { optimizerTests } from "./conformance_optim.ts";
 
 /**
  * Registers the kernel conformance suite for a backend: every forward kernel against a
  * float64 host computation, every backward kernel against finite differences of it,
- * dropout's mask, the optimizer steps, bit-for-bit determinism and leak-free allocation.
+ * the fused linear layer against the unfused kernels bit for bit, dropout's mask, the optimizer
+ * steps, bit-for-bit determinism and leak-free allocation.
  * Each test builds its own backend with `makeBackend` and disposes it afterwards.
  * @param name the backend's name, shown in the suite title
  * @param makeBackend builds a fresh backend
@@ -28,6 +30,7 @@ export function runKernelConformance(name: string, makeBackend: MakeBackend): vo
   describe(`kernel conformance (${name})`, () => {
     describe("forward", () => forwardTests(makeBackend));
     describe("backward", () => backwardTests(makeBackend));
+    describe("fused linear", () => linearTests(makeBackend));
     describe("dropout", () => dropoutTests(makeBackend));
     describe("optimizers", () => optimizerTests(makeBackend));
     describe("determinism and memory", () => determinismTests(makeBackend));

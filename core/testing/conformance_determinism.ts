@@ -38,6 +38,17 @@ function cases(s: Scope, r: Rng): { readonly [K in KernelName]: () => Case } {
       const a = s.f32(r.values(M * K), [M, K]), b = s.f32(r.values(K * N), [K, N]);
       return { inputs: [a, b], run: () => [s.own(k.matmul(a, b, {}))] };
     },
+    linear: () => {
+      const a = s.f32(r.values(M * K), [M, K]), w = s.f32(r.values(K * N), [K, N]);
+      const b = s.f32(r.values(N), [N]);
+      return {
+        inputs: [a, w, b],
+        run: () => (["none", "relu", "gelu"] as const).flatMap((act) => {
+          const { y, z } = k.linear(a, w, b, act);
+          return s.own(z === null ? [y] : [y, z]);
+        }),
+      };
+    },
     add: two(k.add),
     mul: two(k.mul),
     scale: one((a) => k.scale(a, 0.37)),

@@ -21,3 +21,50 @@ export * from "./progress.ts";
 export * from "./strategy_flags.ts";
 export * from "./strategy_options.ts";
 export * from "./table.ts";
+
+/** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
+export type {
+  Activation,
+  AdamWHyper,
+  AttentionAttrs,
+  Backend,
+  Chain,
+  Cost,
+  Dataset,
+  DType,
+  ForwardResult,
+  HostArray,
+  HostBatch,
+  Init,
+  Instruction,
+  Kernel,
+  KernelName,
+  KernelSignatures,
+  KernelTable,
+  LossStage,
+  MatmulOptions,
+  MemoryAccountant,
+  MemoryKind,
+  MemoryReport,
+  Op,
+  OpCost,
+  Params,
+  ParamSpec,
+  Plan,
+  PlanSummary,
+  Profile,
+  Recorder,
+  RecorderKey,
+  SgdHyper,
+  Shape,
+  Stage,
+  StageGradients,
+  StageProfile,
+  Storage,
+  Tape,
+  TapeNode,
+  Tensor,
+} from "@remat/core";
+
+/** Types of @remat/strategies that appear in this package's signatures, re-exported so its docs are complete. */
+export type { StrategyPlan } from "@remat/strategies";

@@ -16,3 +16,6 @@
  */
 export * from "./frontier.ts";
 export * from "./timeline.ts";
+
+/** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
+export type { Instruction, Plan, Profile, StageProfile } from "@remat/core";

@@ -21,3 +21,39 @@ export * from "./limits.ts";
 export * from "./safetensors.ts";
 export { JobRequestSchema, PlanRequestSchema } from "./request_schema.ts";
 export * from "./client.ts";
+
+/** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
+export type {
+  Activation,
+  AdamWHyper,
+  AttentionAttrs,
+  Backend,
+  Chain,
+  Cost,
+  DType,
+  ForwardResult,
+  HostArray,
+  Init,
+  Kernel,
+  KernelName,
+  KernelSignatures,
+  KernelTable,
+  LossStage,
+  MatmulOptions,
+  MemoryAccountant,
+  MemoryKind,
+  MemoryReport,
+  Op,
+  OpCost,
+  ParamSpec,
+  Recorder,
+  RecorderKey,
+  SgdHyper,
+  Shape,
+  Stage,
+  StageGradients,
+  Storage,
+  Tape,
+  TapeNode,
+  Tensor,
+} from "@remat/core";

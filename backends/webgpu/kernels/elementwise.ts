@@ -13,8 +13,11 @@ type Elementwise = Pick<
   "add" | "mul" | "scale" | "biasAdd" | "relu" | "reluBackward" | "gelu" | "geluBackward" | "tanh" | "tanhBackward"
 >;
 
-/** WGSL helpers shared by the formulas: a stable tanh and GELU's `s = 1/(e^{2u} + 1)`. */
-const MATH = /* wgsl */ `
+/**
+ * WGSL helpers shared by the formulas: a stable tanh and GELU's `s = 1/(e^{2u} + 1)`. The fused
+ * linear kernel includes the same text, so its gelu has the same bits.
+ */
+export const ACTIVATION_MATH = /* wgsl */ `
 fn stableTanh(v: f32) -> f32 {
   let e = exp(-2.0 * abs(v));
   return sign(v) * (1.0 - e) / (1.0 + e);
@@ -39,7 +42,7 @@ ${inputs.map((v, i) => `@group(0) @binding(${i}) var<storage, read> ${v}: array<
 struct P { n: u32, s: f32 }
 @group(0) @binding(${arity + 1}) var<uniform> p: P;
 ${FLAT_INDEX}
-${MATH}
+${ACTIVATION_MATH}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
   let i = flat(gid, ng);

@@ -21,9 +21,10 @@
  * adapter (llvmpipe) silently stops a loop.
  * @module
  */
-import type { KernelTable, Tensor } from "@remat/core";
+import type { Activation, KernelTable, Tensor } from "@remat/core";
 import { gpuBuffer, type WebGpuBackend } from "../webgpu_backend.ts";
 import { gridOf, GROUP_INDEX, type KernelSource, wgsl } from "../wgsl.ts";
+import { ACTIVATION_MATH } from "./elementwise.ts";
 
 /** Output tile edges a workgroup can cover. */
 export type MatmulTile = 64 | 128;
@@ -62,8 +63,49 @@ function sliceSlot(alongTile: boolean, t: number, bk: number, prefix: string): s
     : `let ${prefix}q = lid % ${bk}u; let ${prefix}v = lid / ${bk}u;`;
 }
 
-/** The shader for one operand layout and tile size. */
-function matmulSource(transA: boolean, transB: boolean, t: MatmulTile): KernelSource {
+/**
+ * What happens to an output as it is stored: nothing (plain matmul), or the fused linear
+ * layer's bias and activation. Per element z = acc + bias[col], then c = act(z), with the same
+ * WGSL expressions as the biasAdd and activation kernels, so the bits are theirs; gelu also
+ * stores z (binding 4) for the backward.
+ */
+export type Epilogue = null | Activation;
+
+/** WGSL of act(z) for an epilogue's activation. */
+const ACTIVATE: Readonly<Record<Activation, string>> = {
+  none: "z",
+  relu: "max(z, 0.0)",
+  gelu: "z - z * geluS(z)",
+};
+
+/** Bindings and the `put` function that stores a vec4 of results, for an epilogue. */
+function storeCode(epilogue: Epilogue): { bindings: string; uniform: number; put: string } {
+  const lane = (j: number) => {
+    if (epilogue === null) return `c[o + ${j}u] = v.${LANES[j]};`;
+    const z = `let z = v.${LANES[j]} + bias[col + ${j}u];`;
+    const keep = epilogue === "gelu" ? ` zs[o + ${j}u] = z;` : "";
+    return `${z} c[o + ${j}u] = ${ACTIVATE[epilogue]};${keep}`;
+  };
+  const extra = epilogue === null ? [] : ["@group(0) @binding(3) var<storage, read> bias: array<f32>;"];
+  if (epilogue === "gelu") extra.push("@group(0) @binding(4) var<storage, read_write> zs: array<f32>;");
+  return {
+    bindings: extra.join("\n") + (epilogue === "gelu" ? `\n${ACTIVATION_MATH}` : ""),
+    uniform: 3 + extra.length,
+    put: `fn put(r: u32, col: u32, v: vec4<f32>) {
+  if (r >= p.m) { return; }
+  let o = r * p.n + col;
+  ${range(4).map((j) => `if (col + ${j}u < p.n) { ${lane(j)} }`).join("\n  ")}
+}`,
+  };
+}
+
+/** The shader for one operand layout, tile size and epilogue. */
+function matmulSource(
+  transA: boolean,
+  transB: boolean,
+  t: MatmulTile,
+  epilogue: Epilogue = null,
+): KernelSource {
   const bk = SLICE_ELEMENTS / t; // K-slice: 8 for T = 128, 16 for T = 64
   const groups = t / THREADS / 4; // vec4 groups per invocation along each axis: 2 or 1
   const rowVec = t / 4 + 1; // vec4s per padded k-row of a staged tile
@@ -87,14 +129,16 @@ function matmulSource(transA: boolean, transB: boolean, t: MatmulTile): KernelSo
     const row = Math.floor(r / 4) * GROUP_STRIDE + (r % 4);
     return hs.map((h) => `put(row0 + ${row}u + ty * 4u, col0 + ${h * GROUP_STRIDE}u + tx * 4u, c${r}_${h});`);
   });
+  const store = storeCode(epilogue);
   return wgsl(
-    `matmul.${transA ? "T" : "N"}${transB ? "T" : "N"}.${t}`,
+    `matmul.${transA ? "T" : "N"}${transB ? "T" : "N"}.${t}${epilogue === null ? "" : `.${epilogue}`}`,
     /* wgsl */ `
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
+${store.bindings}
 struct P { m: u32, n: u32, k: u32, tilesN: u32, tiles: u32 }
-@group(0) @binding(3) var<uniform> p: P;
+@group(0) @binding(${store.uniform}) var<uniform> p: P;
 var<workgroup> As: array<vec4<f32>, ${bk * rowVec}>;
 var<workgroup> Bs: array<vec4<f32>, ${bk * rowVec}>;
 // op(a)[r, k] and op(b)[k, col], zero outside the matrices
@@ -106,12 +150,8 @@ fn getB(col: u32, k: u32) -> f32 {
   if (col < p.n && k < p.k) { return b[${transB ? "col * p.k + k" : "k * p.n + col"}]; }
   return 0.0;
 }
-// c[r, col..col+3], the part inside c
-fn put(r: u32, col: u32, v: vec4<f32>) {
-  if (r >= p.m) { return; }
-  let o = r * p.n + col;
-  ${range(4).map((j) => `if (col + ${j}u < p.n) { c[o + ${j}u] = v.${LANES[j]}; }`).join("\n  ")}
-}
+// c[r, col..col+3], the part inside c (after the epilogue, if any)
+${store.put}
 ${GROUP_INDEX}
 @compute @workgroup_size(${THREADS}, ${THREADS})
 fn main(
@@ -169,6 +209,80 @@ export function matmulTile(m: number, n: number): MatmulTile {
   return Math.ceil(m / 128) * Math.ceil(n / 128) >= LARGE_TILE_MIN_GROUPS ? 128 : 64;
 }
 
+/** Queues one matmul-shaped dispatch: tiles row-major over the [m, n] output, the buffers bound in order. */
+function dispatchMatmul(
+  bk: WebGpuBackend,
+  source: KernelSource,
+  tile: MatmulTile,
+  [m, n, k]: readonly [number, number, number],
+  tensors: ReadonlyArray<Tensor>,
+): void {
+  const tilesN = Math.ceil(n / tile), tiles = Math.ceil(m / tile) * tilesN;
+  bk.runner.run(source, {
+    bind: tensors.map(gpuBuffer),
+    params: { u: [m, n, k, tilesN, tiles] },
+    groups: gridOf(tiles),
+  });
+}
+
+/** The fused linear shaders (x·w, neither transposed, with an epilogue) by tile size, then activation. */
+const LINEAR_VARIANTS: Readonly<Record<MatmulTile, Readonly<Record<Activation, KernelSource>>>> = {
+  64: {
+    none: matmulSource(false, false, 64, "none"),
+    relu: matmulSource(false, false, 64, "relu"),
+    gelu: matmulSource(false, false, 64, "gelu"),
+  },
+  128: {
+    none: matmulSource(false, false, 128, "none"),
+    relu: matmulSource(false, false, 128, "relu"),
+    gelu: matmulSource(false, false, 128, "gelu"),
+  },
+};
+
+/**
+ * The fused `linear` kernel of a WebGPU backend: the matmul shader with the bias and the
+ * activation applied as each output is stored, one dispatch instead of three. Bits equal to
+ * matmul → biasAdd → activation (the conformance suite checks). With K = 0 it is those
+ * kernels run separately (there is no product to fuse into).
+ * @param bk the backend whose pool and accountant own the outputs
+ * @param options a fixed tile size, else chosen per product by {@link matmulTile}
+ * @example
+ * ```ts
+ * const { linear } = linearKernels(await WebGpuBackend.create());
+ * ```
+ */
+export function linearKernels(
+  bk: WebGpuBackend,
+  options: MatmulKernelOptions = {},
+): Pick<KernelTable, "linear"> {
+  return {
+    linear(x, w, bias, activation) {
+      const [m, k] = asMatrix(x), n = w.shape[1]!;
+      if (m === 0 || n === 0 || k === 0) {
+        const product = bk.kernels.matmul(x, w, {});
+        const z = bk.kernels.biasAdd(product, bias);
+        product.release();
+        if (activation === "none") return { y: z, z: null };
+        const y = activation === "relu" ? bk.kernels.relu(z) : bk.kernels.gelu(z);
+        if (activation === "gelu") return { y, z };
+        z.release();
+        return { y, z: null };
+      }
+      const tile = options.tile ?? matmulTile(m, n);
+      const z = activation === "gelu" ? bk.output([m, n], "f32") : null;
+      const y = bk.output([m, n], "f32");
+      dispatchMatmul(
+        bk,
+        LINEAR_VARIANTS[tile][activation],
+        tile,
+        [m, n, k],
+        z ? [x, w, y, bias, z] : [x, w, y, bias],
+      );
+      return { y, z };
+    },
+  };
+}
+
 /** [rows, columns] of a tensor read as a matrix: leading dimensions fold into rows. */
 function asMatrix(t: Tensor): [number, number] {
   const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1]!;
@@ -204,12 +318,7 @@ export function matmulKernels(
       if (m === 0 || n === 0 || k === 0) return bk.alloc([m, n], "f32");
       const tile = options.tile ?? matmulTile(m, n);
       const out = bk.output([m, n], "f32");
-      const tilesN = Math.ceil(n / tile), tiles = Math.ceil(m / tile) * tilesN;
-      bk.runner.run(VARIANTS[tile][(transA ? 2 : 0) + (transB ? 1 : 0)]!, {
-        bind: [gpuBuffer(a), gpuBuffer(b), gpuBuffer(out)],
-        params: { u: [m, n, k, tilesN, tiles] },
-        groups: gridOf(tiles),
-      });
+      dispatchMatmul(bk, VARIANTS[tile][(transA ? 2 : 0) + (transB ? 1 : 0)]!, tile, [m, n, k], [a, b, out]);
       return out;
     },
   };
