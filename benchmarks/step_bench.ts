@@ -2,7 +2,7 @@
  * Reference step benchmark: forward + backward of the reference residual MLP (32 blocks,
  * width 256, hidden 1024, batch 64, 10 classes) under the store-all plan on the CPU backend.
  * Prints the median step time of ≥ 5 timed steps after warm-up (optimizer excluded), the
- * matmul GFLOP/s (flops counted from the matmuls actually run) and peak activation bytes.
+ * matmul GFLOP/s (flops counted from the matmuls actually run, the fused linear layers' included) and peak activation bytes.
  *
  *   deno task bench [--steps 7] [--warmup 2] [--depth 32 --width 256 --hidden 1024 --batch 64]
  * @module
@@ -33,6 +33,12 @@ const matmul = backend.kernels.matmul;
   const k = o.transA ? a.shape[0]! : a.shape[a.shape.length - 1]!;
   flops += 2 * c.size * k;
   return c;
+};
+// the fused linear layer's product counts too (its epilogue's few flops per output do not)
+const linear = backend.kernels.linear;
+(backend.kernels as { linear: typeof linear }).linear = (x, w, bias, act) => {
+  flops += 2 * x.shape[0]! * x.shape[1]! * w.shape[1]!;
+  return linear(x, w, bias, act);
 };
 
 const chain = mlp({ depth: depth!, width: width!, hidden: hidden!, classes: 10 });
