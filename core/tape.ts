@@ -64,6 +64,14 @@ export class Tape {
     if (this.#released) throw new Error("remat internal: backward over a released tape");
     const grads = new Map<Tensor, Tensor>();
     grads.set(this.output, dOut.retain());
+    // A parameter's gradient is parameter-gradient memory from the moment it exists (the
+    // activation budget is what a plan controls): tag it at once, unless its storage is shared
+    // with an activation gradient (e.g. add's backward hands dy to both inputs).
+    const isParam = new Set(params);
+    const keep = (input: Tensor, g: Tensor) => {
+      if (isParam.has(input) && g.storage.refs === 1) g.storage.setKind("parameterGradient");
+      grads.set(input, g);
+    };
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i]!;
       const dy = grads.get(node.out);
@@ -77,11 +85,11 @@ export class Tape {
         const input = node.inputs[j]!;
         const prev = grads.get(input);
         if (prev) {
-          grads.set(input, b.kernels.add(prev, g));
+          keep(input, b.kernels.add(prev, g));
           prev.release();
           g.release();
         } else {
-          grads.set(input, g);
+          keep(input, g);
         }
       }
     }

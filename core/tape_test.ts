@@ -44,9 +44,10 @@ describe("Tape", () => {
     const { dx, dparams } = tape.backward(b, dOut, x, params);
     assert.equal(tape.released, true);
     assert.equal(dOut.storage.refs, 1);
-    // The saved [5, 8] activation is gone; only the new gradients were added.
-    const gradBytes = [dx!, ...dparams].reduce((s, g) => s + g!.storage.bytes, 0);
-    assert.equal(b.memory.activationLive, liveBefore - 5 * 8 * 4 + gradBytes);
+    // Parameter gradients are parameter-gradient memory from the start, outside the activation side.
+    assert.deepEqual(dparams.map((g) => g!.storage.kind), dparams.map(() => "parameterGradient"));
+    // The saved [5, 8] activation is gone; only ∂x was added on the activation side.
+    assert.equal(b.memory.activationLive, liveBefore - 5 * 8 * 4 + dx!.storage.bytes);
     assert.throws(() => tape.backward(b, dOut, x, params), /released tape/);
     for (const g of [dx, ...dparams]) g!.release();
     dOut.release();
