@@ -36,7 +36,9 @@ export function crossEntropyKernels(
         }
         const inv = 1 / s;
         for (let i = off; i < end; i++) p[i] *= inv;
-        total += m + Math.log(s) - x[off + lab[r]];
+        const l = lab[r];
+        // a label outside [0, C) makes the loss NaN, as on WebGPU (never another row's logit)
+        total += l >= 0 && l < c ? m + Math.log(s) - x[off + l] : NaN;
       }
       f32(lt)[0] = rows === 0 ? 0 : total / rows;
       return { loss: lt, probs: pt };
