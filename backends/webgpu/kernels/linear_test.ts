@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Activation, Tensor } from "@remat/core";
 import { withWebGpu } from "../test_support.ts";
-import { linearKernels, matmulKernels, type MatmulTile } from "./matmul.ts";
+import { linearKernels } from "./linear.ts";
+import { matmulKernels, type MatmulTile } from "./matmul.ts";
 
 /** Deterministic values in [-1, 1). */
 function values(n: number, seed: number): Float32Array {

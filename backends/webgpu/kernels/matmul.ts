@@ -100,7 +100,7 @@ function storeCode(epilogue: Epilogue): { bindings: string; uniform: number; put
 }
 
 /** The shader for one operand layout, tile size and epilogue. */
-function matmulSource(
+export function matmulSource(
   transA: boolean,
   transB: boolean,
   t: MatmulTile,
@@ -210,7 +210,7 @@ export function matmulTile(m: number, n: number): MatmulTile {
 }
 
 /** Queues one matmul-shaped dispatch: tiles row-major over the [m, n] output, the buffers bound in order. */
-function dispatchMatmul(
+export function dispatchMatmul(
   bk: WebGpuBackend,
   source: KernelSource,
   tile: MatmulTile,
@@ -225,66 +225,8 @@ function dispatchMatmul(
   });
 }
 
-/** The fused linear shaders (x·w, neither transposed, with an epilogue) by tile size, then activation. */
-const LINEAR_VARIANTS: Readonly<Record<MatmulTile, Readonly<Record<Activation, KernelSource>>>> = {
-  64: {
-    none: matmulSource(false, false, 64, "none"),
-    relu: matmulSource(false, false, 64, "relu"),
-    gelu: matmulSource(false, false, 64, "gelu"),
-  },
-  128: {
-    none: matmulSource(false, false, 128, "none"),
-    relu: matmulSource(false, false, 128, "relu"),
-    gelu: matmulSource(false, false, 128, "gelu"),
-  },
-};
-
-/**
- * The fused `linear` kernel of a WebGPU backend: the matmul shader with the bias and the
- * activation applied as each output is stored, one dispatch instead of three. Bits equal to
- * matmul → biasAdd → activation (the conformance suite checks). With K = 0 it is those
- * kernels run separately (there is no product to fuse into).
- * @param bk the backend whose pool and accountant own the outputs
- * @param options a fixed tile size, else chosen per product by {@link matmulTile}
- * @example
- * ```ts
- * const { linear } = linearKernels(await WebGpuBackend.create());
- * ```
- */
-export function linearKernels(
-  bk: WebGpuBackend,
-  options: MatmulKernelOptions = {},
-): Pick<KernelTable, "linear"> {
-  return {
-    linear(x, w, bias, activation) {
-      const [m, k] = asMatrix(x), n = w.shape[1]!;
-      if (m === 0 || n === 0 || k === 0) {
-        const product = bk.kernels.matmul(x, w, {});
-        const z = bk.kernels.biasAdd(product, bias);
-        product.release();
-        if (activation === "none") return { y: z, z: null };
-        const y = activation === "relu" ? bk.kernels.relu(z) : bk.kernels.gelu(z);
-        if (activation === "gelu") return { y, z };
-        z.release();
-        return { y, z: null };
-      }
-      const tile = options.tile ?? matmulTile(m, n);
-      const z = activation === "gelu" ? bk.output([m, n], "f32") : null;
-      const y = bk.output([m, n], "f32");
-      dispatchMatmul(
-        bk,
-        LINEAR_VARIANTS[tile][activation],
-        tile,
-        [m, n, k],
-        z ? [x, w, y, bias, z] : [x, w, y, bias],
-      );
-      return { y, z };
-    },
-  };
-}
-
 /** [rows, columns] of a tensor read as a matrix: leading dimensions fold into rows. */
-function asMatrix(t: Tensor): [number, number] {
+export function asMatrix(t: Tensor): [number, number] {
   const cols = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1]!;
   return [cols === 0 ? 0 : t.size / cols, cols];
 }
