@@ -68,12 +68,12 @@ export interface KernelSignatures {
   sumRows(x: Tensor): Tensor;
   /** y = max(x, 0). */
   relu(x: Tensor): Tensor;
-  /** dx = dy · [x > 0]. */
-  reluBackward(x: Tensor, dy: Tensor): Tensor;
+  /** dx = dy · [x > 0]; with `inPlace`, written over dy's buffer (returned as a new reference). */
+  reluBackward(x: Tensor, dy: Tensor, inPlace?: boolean): Tensor;
   /** y = ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
   gelu(x: Tensor): Tensor;
-  /** dx = dy · gelu'(x). */
-  geluBackward(x: Tensor, dy: Tensor): Tensor;
+  /** dx = dy · gelu'(x); with `inPlace`, written over dy's buffer (returned as a new reference). */
+  geluBackward(x: Tensor, dy: Tensor, inPlace?: boolean): Tensor;
   /** y = tanh x. */
   tanh(x: Tensor): Tensor;
   /** dx = dy · (1 − y²). */

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Backend } from "./backend.ts";
-import type { Op, OpCost } from "./ops/op.ts";
+import { gradientAs, type Op, type OpCost } from "./ops/op.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** One recorded op application. */
@@ -64,9 +64,11 @@ export class Tape {
     if (this.#released) throw new Error("remat internal: backward over a released tape");
     const grads = new Map<Tensor, Tensor>();
     grads.set(this.output, dOut.retain());
-    // A parameter's gradient is parameter-gradient memory from the moment it exists (the
-    // activation budget is what a plan controls): tag it at once, unless its storage is shared
-    // with an activation gradient (e.g. add's backward hands dy to both inputs).
+    // A parameter's gradient is parameter-gradient memory from the moment its buffer exists
+    // (the activation budget is what a plan controls): ops allocate it under that kind, and
+    // one that came back under another (a multi-output kernel, e.g. layer norm's) is retagged
+    // at once, unless its storage is shared with an activation gradient (add's backward hands
+    // dy to both inputs).
     const isParam = new Set(params);
     const keep = (input: Tensor, g: Tensor) => {
       if (isParam.has(input) && g.storage.refs === 1) g.storage.setKind("parameterGradient");
@@ -77,7 +79,9 @@ export class Tape {
       const dy = grads.get(node.out);
       if (!dy) continue;
       grads.delete(node.out);
-      const gin = node.op.backward(b, node.saved, node.attrs as never, dy);
+      const kinds = node.inputs.map((t) => (isParam.has(t) ? "parameterGradient" as const : undefined));
+      // the map held dy's only reference (refs 1): the rule may overwrite it, as it is dropped next
+      const gin = node.op.backward(b, node.saved, node.attrs as never, dy, { kinds, dyIsScratch: dy.storage.refs === 1 });
       dy.release();
       for (let j = 0; j < node.inputs.length; j++) {
         const g = gin[j];
@@ -85,7 +89,7 @@ export class Tape {
         const input = node.inputs[j]!;
         const prev = grads.get(input);
         if (prev) {
-          keep(input, b.kernels.add(prev, g));
+          keep(input, gradientAs(b, kinds, j, () => b.kernels.add(prev, g)));
           prev.release();
           g.release();
         } else {

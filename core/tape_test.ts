@@ -54,6 +54,22 @@ describe("Tape", () => {
     output.release();
   });
 
+  test("Tape.backward's activation-side peak: the hidden gradient and ∂x, no weight gradient, no second hidden buffer", () => {
+    const { b, params, x, output, tape } = recordStage(small, 1, [5, 4]);
+    const dOut = b.alloc(output.shape, "f32", "gradient");
+    const start = b.memory.activationLive;
+    b.memory.resetPeak();
+    const { dx, dparams } = tape.backward(b, dOut, x, params);
+    // ∂hidden [5, 8] is the scratch the relu backward overwrites (it is not copied), ∂x [5, 4]
+    // is computed from it; ∂W1 [4, 8] and ∂W2 [8, 4] are parameter gradients from the start.
+    assert.equal(b.memory.activationPeak - start, 5 * 8 * 4 + 5 * 4 * 4);
+    // dOut is never scratch (the tape holds it besides the caller); its extra reference is gone
+    assert.equal(dOut.storage.refs, 1);
+    for (const g of [dx, ...dparams]) g!.release();
+    dOut.release();
+    output.release();
+  });
+
   test("Tape.backward defaults x to the recorded input", () => {
     const { b, params, output, tape } = recordStage(small, 0, [5, 2]);
     const dOut = b.alloc(output.shape, "f32", "gradient");

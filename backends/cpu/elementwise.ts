@@ -43,6 +43,8 @@ export function elementwiseKernels(bk: CpuBackend): Elementwise {
     const t = bk.alloc(like.shape, "f32");
     return [t, f32(t)];
   };
+  // element i of the result is written after element i of dy is read, so dy can be the output
+  const overwrite = (dy: Tensor): [Tensor, Float32Array] => [dy.retain(), f32(dy)];
   return {
     add(a, b) {
       const [t, c] = out(a);
@@ -72,9 +74,9 @@ export function elementwiseKernels(bk: CpuBackend): Elementwise {
       }
       return t;
     },
-    reluBackward(x, dy) {
+    reluBackward(x, dy, inPlace) {
       // dx = dy·[x > 0], the indicator as a number (branch-free)
-      const [t, dx] = out(x);
+      const [t, dx] = inPlace ? overwrite(dy) : out(x);
       const a = f32(x), g = f32(dy), n = dx.length;
       for (let i = 0; i < n; i++) dx[i] = +(a[i] > 0) * g[i];
       return t;
@@ -85,10 +87,10 @@ export function elementwiseKernels(bk: CpuBackend): Elementwise {
       for (let i = 0; i < n; i++) y[i] = geluOf(a[i]);
       return t;
     },
-    geluBackward(x, dy) {
+    geluBackward(x, dy, inPlace) {
       // gelu'(x) = ½(1 + tanh u) + ½x(1 − tanh²u)·c(1 + 3a·x²)
       //          = (1 − s) + 2x·s(1 − s)·c(1 + 3a·x²), s = 1/(e^{2u} + 1)
-      const [t, dx] = out(x);
+      const [t, dx] = inPlace ? overwrite(dy) : out(x);
       const a = f32(x), g = f32(dy), n = dx.length;
       for (let i = 0; i < n; i++) {
         const v = a[i];

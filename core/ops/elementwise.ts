@@ -41,8 +41,8 @@ export const relu: Op = {
   forward(b, [x]) {
     return { out: b.kernels.relu(x), saved: [x], aux: [] };
   },
-  backward(b, [x], _a, dy) {
-    return [b.kernels.reluBackward(x, dy)];
+  backward(b, [x], _a, dy, options) {
+    return [b.kernels.reluBackward(x, dy, options?.dyIsScratch)];
   },
   cost: (s) => elementwiseCost(elements(s), 1),
 };
@@ -53,8 +53,8 @@ export const gelu: Op = {
   forward(b, [x]) {
     return { out: b.kernels.gelu(x), saved: [x], aux: [] };
   },
-  backward(b, [x], _a, dy) {
-    return [b.kernels.geluBackward(x, dy)];
+  backward(b, [x], _a, dy, options) {
+    return [b.kernels.geluBackward(x, dy, options?.dyIsScratch)];
   },
   cost: (s) => elementwiseCost(elements(s), 1, 12),
 };

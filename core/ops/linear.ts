@@ -6,7 +6,7 @@
 import { view } from "../backend.ts";
 import type { Activation, MatmulOptions } from "../kernels.ts";
 import { formatShape, type Shape, sizeOf, type Tensor } from "../tensor.ts";
-import { type Op, requireShapes } from "./op.ts";
+import { gradientAs, type Op, requireShapes } from "./op.ts";
 
 /** Rows × columns of a matmul operand; leading dimensions of a non-transposed `a` fold into rows. */
 function dims(shape: Shape): [number, number] {
@@ -51,32 +51,25 @@ export const matmul: Op<MatmulOptions> = {
     c2.release();
     return { out, saved: [a, b], aux: [] };
   },
-  backward(bk, [a, b], o, dc) {
+  backward(bk, [a, b], o, dc, options) {
+    const kinds = options?.kinds;
     const mm = bk.kernels.matmul;
     const a2 = a.shape.length === 2 ? a.retain() : view(a, dims(a.shape));
     const dc2 = dc.shape.length === 2 ? dc.retain() : view(dc, dims(dc.shape));
-    let da: Tensor, db: Tensor;
-    if (!o.transA && !o.transB) {
-      da = mm(dc2, b, { transB: true });
-      db = mm(a2, dc2, { transA: true });
-    } else if (!o.transA && o.transB) {
-      da = mm(dc2, b, {});
-      db = mm(dc2, a2, { transA: true });
-    } else if (o.transA && !o.transB) {
-      da = mm(b, dc2, { transB: true });
-      db = mm(a2, dc2, {});
-    } else {
-      da = mm(b, dc2, { transA: true, transB: true });
-      db = mm(dc2, a2, { transA: true, transB: true });
-    }
+    // ∂a and ∂b as products of two of (dc, a, b), each operand transposed or not
+    const [da0, db] = !o.transA && !o.transB
+      ? [() => mm(dc2, b, { transB: true }), () => mm(a2, dc2, { transA: true })]
+      : !o.transA && o.transB
+      ? [() => mm(dc2, b, {}), () => mm(dc2, a2, { transA: true })]
+      : o.transA && !o.transB
+      ? [() => mm(b, dc2, { transB: true }), () => mm(a2, dc2, {})]
+      : [() => mm(b, dc2, { transA: true, transB: true }), () => mm(dc2, a2, { transA: true, transB: true })];
+    let da = gradientAs(bk, kinds, 0, da0);
+    const dbOut = gradientAs(bk, kinds, 1, db);
     a2.release();
     dc2.release();
-    if (a.shape.length !== 2) {
-      const reshaped = view(da, a.shape);
-      da.release();
-      da = reshaped;
-    }
-    return [da, db];
+    if (a.shape.length !== 2) da = reshapeOwned(da, a.shape);
+    return [da, dbOut];
   },
   cost(shapes, o) {
     const [m, k, , n] = mkn(shapes[0]!, shapes[1]!, o);
@@ -99,8 +92,8 @@ export const biasAdd: Op = {
     );
     return { out: b.kernels.biasAdd(x, bias), saved: [], aux: [] };
   },
-  backward(b, _saved, _a, dy) {
-    return [dy.retain(), b.kernels.sumRows(dy)];
+  backward(b, _saved, _a, dy, options) {
+    return [dy.retain(), gradientAs(b, options?.kinds, 1, () => b.kernels.sumRows(dy))];
   },
   cost(shapes) {
     const n = sizeOf(shapes[0]!);
@@ -149,15 +142,16 @@ export const linear: Op<LinearAttrs> = {
     if (activation === "relu") return { out: y, saved: [x, w, y], aux: [] };
     return { out: y, saved: [x, w], aux: [] };
   },
-  backward(bk, saved, { activation }, dy) {
+  backward(bk, saved, { activation }, dy, options) {
     const [x, w, kept] = saved;
+    const inPlace = options?.dyIsScratch === true;
     const dz = activation === "relu"
-      ? bk.kernels.reluBackward(kept!, dy)
+      ? bk.kernels.reluBackward(kept!, dy, inPlace)
       : activation === "gelu"
-      ? bk.kernels.geluBackward(kept!, dy)
+      ? bk.kernels.geluBackward(kept!, dy, inPlace)
       : dy.retain();
-    const [dx, dw] = matmul.backward(bk, [x!, w!], {}, dz);
-    const db = bk.kernels.sumRows(dz);
+    const [dx, dw] = matmul.backward(bk, [x!, w!], {}, dz, { kinds: options?.kinds });
+    const db = gradientAs(bk, options?.kinds, 2, () => bk.kernels.sumRows(dz));
     dz.release();
     return [dx!, dw!, db];
   },

@@ -5,6 +5,7 @@
  */
 import type { Backend } from "../backend.ts";
 import { ShapeMismatch } from "../errors.ts";
+import type { MemoryKind } from "../memory.ts";
 import { formatShape, type Shape, sizeOf, type Tensor } from "../tensor.ts";
 
 /** Work of one kernel call, for static profiles. */
@@ -39,10 +40,64 @@ export interface Op<A = undefined> {
   readonly name: string;
   /** Runs the forward; throws ShapeMismatch naming the op and the shapes. */
   forward(b: Backend, inputs: ReadonlyArray<Tensor>, attrs: A): ForwardResult;
-  /** Cotangents of the inputs (null where none flows, e.g. integer ids), newly owned. */
-  backward(b: Backend, saved: ReadonlyArray<Tensor>, attrs: A, dy: Tensor): ReadonlyArray<Tensor | null>;
+  /**
+   * Cotangents of the inputs (null where none flows, e.g. integer ids), newly owned. `dy`
+   * is not consumed, and not written unless `options.dyIsScratch` says the caller holds it
+   * alone and drops it afterwards.
+   */
+  backward(
+    b: Backend,
+    saved: ReadonlyArray<Tensor>,
+    attrs: A,
+    dy: Tensor,
+    options?: BackwardOptions,
+  ): ReadonlyArray<Tensor | null>;
   /** Work of forward and backward for these input shapes. */
   cost(shapes: ReadonlyArray<Shape>, attrs: A): OpCost;
+}
+
+/** Per input of an op, the memory kind its gradient is allocated under; absent: the backend's default. */
+export type GradientKinds = ReadonlyArray<MemoryKind | undefined>;
+
+/** What the caller of a backward rule allows it. */
+export interface BackwardOptions {
+  /**
+   * Per input, the kind a gradient the rule allocates for it is allocated under (see
+   * `gradientAs`); a tape passes "parameterGradient" for parameters.
+   */
+  readonly kinds?: GradientKinds;
+  /**
+   * True when the caller is dy's only holder and releases it after the rule returns: the
+   * rule may then compute an elementwise cotangent in dy's buffer instead of a new one.
+   */
+  readonly dyIsScratch?: boolean;
+}
+
+/**
+ * Runs `compute` (which allocates the gradient of input `j`) with the backend's default
+ * allocation kind set to `kinds[j]`, when given. A parameter's gradient is then counted as
+ * parameter-gradient memory from the moment its buffer exists, not only once the op that
+ * computes it has returned.
+ *
+ * @example
+ * ```ts
+ * import { gradientAs } from "@remat/core";
+ * import { CpuBackend } from "@remat/cpu";
+ * const b = new CpuBackend();
+ * const g = gradientAs(b, ["parameterGradient"], 0, () => b.alloc([4], "f32"));
+ * console.log(g.storage.kind); // "parameterGradient"
+ * ```
+ */
+export function gradientAs<T>(b: Backend, kinds: GradientKinds | undefined, j: number, compute: () => T): T {
+  const kind = kinds?.[j];
+  if (kind === undefined) return compute();
+  const before = b.memory.defaultKind;
+  b.memory.defaultKind = kind;
+  try {
+    return compute();
+  } finally {
+    b.memory.defaultKind = before;
+  }
 }
 
 /**

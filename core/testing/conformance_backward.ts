@@ -153,4 +153,21 @@ export function backwardTests(make: MakeBackend): void {
         "crossEntropyBackward",
       );
     }));
+
+  test("reluBackward and geluBackward in place: the out-of-place bits, written over dy's buffer", () =>
+    property(make, fc.tuple(shapeArb(1, 3), seed), async (s, [shape, sd]) => {
+      const r = new Rng(sd);
+      const x = s.f32(r.shaped(shape, -3, 3).map((v, i) => (i % 5 === 0 ? 0 : v)), shape);
+      for (const kernel of ["reluBackward", "geluBackward"] as const) {
+        const dy = s.f32(r.shaped(shape), shape);
+        const dyBits = await s.bits(dy);
+        const fresh = s.own(s.bk.kernels[kernel](x, dy));
+        assert.deepEqual(await s.bits(dy), dyBits, `${kernel}: dy is left as it was unless in place`);
+        const refsBefore = dy.storage.refs;
+        const overwritten = s.own(s.bk.kernels[kernel](x, dy, true));
+        assert.equal(overwritten.storage, dy.storage, `${kernel} in place: the result is dy's buffer`);
+        assert.equal(dy.storage.refs, refsBefore + 1, `${kernel} in place: a new reference to it`);
+        assert.deepEqual(await s.bits(overwritten), await s.bits(fresh), `${kernel} in place: same bits`);
+      }
+    }));
 }

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { Backend } from "../backend.ts";
 import type { Activation } from "../kernels.ts";
+import { isActivationSide } from "../memory.ts";
 import { biasAdd, linear, matmul } from "../ops/linear.ts";
 import { gelu, relu } from "../ops/elementwise.ts";
 import type { Op } from "../ops/op.ts";
@@ -143,6 +144,33 @@ export function linearTests(make: MakeBackend): void {
         const unfused = unfusedGradients(s, x, w, b, act, dy);
         for (const [i, name] of ["∂x", "∂W", "∂b"].entries()) {
           await assertBitsEqual(s, grads[i]!, unfused[i]!, `linear ${act} ${name}`);
+        }
+      }
+    }));
+
+  test("the linear op's backward over a scratch dy, with parameter kinds: same bits, only ∂x on the activation side", () =>
+    property(make, fc.tuple(dim, dim, dim, seed), async (s, [m, n, k, sd]) => {
+      const r = new Rng(sd);
+      const mem = s.bk.memory;
+      for (const act of ACTIVATIONS) {
+        const x = s.f32(r.values(m * k), [m, k]), w = s.f32(r.values(k * n), [k, n]);
+        const b = s.f32(r.values(n, -0.5, 0.5), [n]);
+        const f = forward(s, linear, [x, w, b], { activation: act });
+        const dys = r.values(m * n);
+        const plain = s.own(linear.backward(s.bk, f.saved, { activation: act }, s.f32(dys, [m, n])) as Tensor[]);
+        const dy = s.f32(dys, [m, n]);
+        const before = mem.activationLive;
+        mem.resetPeak();
+        const options = { kinds: [undefined, "parameterGradient", "parameterGradient"] as const, dyIsScratch: true };
+        const grads = s.own(linear.backward(s.bk, f.saved, { activation: act }, dy, options) as Tensor[]);
+        const what = `linear ${act} [${m}×${k}]·[${k}×${n}]`;
+        // dz is dy's buffer (or dy itself), ∂W and ∂b are parameter gradients from the start
+        assert.equal(mem.activationPeak - before, 4 * m * k, `${what}: activation-side peak is ∂x alone`);
+        assert.ok(isActivationSide(grads[0]!.storage.kind), `${what}: ∂x is activation-side memory`);
+        assert.equal(grads[1]!.storage.kind, "parameterGradient", `${what}: ∂W kind`);
+        assert.equal(grads[2]!.storage.kind, "parameterGradient", `${what}: ∂b kind`);
+        for (const [i, name] of ["∂x", "∂W", "∂b"].entries()) {
+          await assertBitsEqual(s, grads[i]!, plain[i]!, `${what} ${name} over a scratch dy`);
         }
       }
     }));

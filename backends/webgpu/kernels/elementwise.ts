@@ -30,17 +30,20 @@ fn geluS(v: f32) -> f32 {
 
 /**
  * A kernel `out[i] = expr` over `arity` f32 inputs named a, b (and `s`, `n` in the uniforms:
- * element count and one f32 scalar).
+ * element count and one f32 scalar). `overwriteB`: the result goes over b itself (bound
+ * read_write, no `out`); each invocation reads its b[i] before writing it.
  */
-function map(name: string, arity: 1 | 2, expr: string): KernelSource {
+function map(name: string, arity: 1 | 2, expr: string, overwriteB = false): KernelSource {
   const inputs = ["a", "b"].slice(0, arity);
+  const access = (v: string) => (overwriteB && v === "b" ? "read_write" : "read");
+  const outputs = overwriteB ? 0 : 1;
   return wgsl(
-    `elementwise.${name}`,
+    `elementwise.${name}${overwriteB ? ".inPlace" : ""}`,
     /* wgsl */ `
-${inputs.map((v, i) => `@group(0) @binding(${i}) var<storage, read> ${v}: array<f32>;`).join("\n")}
-@group(0) @binding(${arity}) var<storage, read_write> out: array<f32>;
+${inputs.map((v, i) => `@group(0) @binding(${i}) var<storage, ${access(v)}> ${v}: array<f32>;`).join("\n")}
+${overwriteB ? "" : `@group(0) @binding(${arity}) var<storage, read_write> out: array<f32>;`}
 struct P { n: u32, s: f32 }
-@group(0) @binding(${arity + 1}) var<uniform> p: P;
+@group(0) @binding(${arity + outputs}) var<uniform> p: P;
 ${FLAT_INDEX}
 ${ACTIVATION_MATH}
 @compute @workgroup_size(${WG})
@@ -49,7 +52,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= p.n) { return; }
   let s = p.s;
   ${inputs.map((v) => `let ${v}i = ${v}[i];`).join(" ")}
-  out[i] = ${expr};
+  ${overwriteB ? "b" : "out"}[i] = ${expr};
 }`,
   );
 }
@@ -58,13 +61,14 @@ const ADD = map("add", 2, "ai + bi");
 const MUL = map("mul", 2, "ai * bi");
 const SCALE = map("scale", 1, "s * ai");
 const RELU = map("relu", 1, "max(ai, 0.0)");
-const RELU_BACKWARD = map("reluBackward", 2, "select(0.0, bi, ai > 0.0)");
+const RELU_BACKWARD_EXPR = "select(0.0, bi, ai > 0.0)";
+const RELU_BACKWARD = map("reluBackward", 2, RELU_BACKWARD_EXPR);
+const RELU_BACKWARD_IN_PLACE = map("reluBackward", 2, RELU_BACKWARD_EXPR, true);
 const GELU = map("gelu", 1, "ai - ai * geluS(ai)");
-const GELU_BACKWARD = map(
-  "geluBackward",
-  2,
-  "bi * ((1.0 - geluS(ai)) + 2.0 * ai * geluS(ai) * (1.0 - geluS(ai)) * 0.7978845608028654 * (1.0 + 3.0 * 0.044715 * ai * ai))",
-);
+const GELU_BACKWARD_EXPR =
+  "bi * ((1.0 - geluS(ai)) + 2.0 * ai * geluS(ai) * (1.0 - geluS(ai)) * 0.7978845608028654 * (1.0 + 3.0 * 0.044715 * ai * ai))";
+const GELU_BACKWARD = map("geluBackward", 2, GELU_BACKWARD_EXPR);
+const GELU_BACKWARD_IN_PLACE = map("geluBackward", 2, GELU_BACKWARD_EXPR, true);
 const TANH = map("tanh", 1, "stableTanh(ai)");
 const TANH_BACKWARD = map("tanhBackward", 2, "bi * (1.0 - ai * ai)");
 
@@ -100,14 +104,22 @@ export function elementwiseKernels(bk: WebGpuBackend): Elementwise {
     bk.runner.run(kernel, { bind: [...inputs.map(gpuBuffer), gpuBuffer(out)], params: { u: [n], f: [s] }, groups: grid1d(n) });
     return out;
   };
+  /** `kernel` writing over dy; returns a new reference to it. */
+  const overwrite = (kernel: KernelSource, x: Tensor, dy: Tensor): Tensor => {
+    const n = x.size;
+    bk.runner.run(kernel, { bind: [gpuBuffer(x), gpuBuffer(dy)], params: { u: [n], f: [0] }, groups: grid1d(n) });
+    return dy.retain();
+  };
   return {
     add: (a, b) => apply(ADD, a, [a, b]),
     mul: (a, b) => apply(MUL, a, [a, b]),
     scale: (x, s) => apply(SCALE, x, [x], s),
     relu: (x) => apply(RELU, x, [x]),
-    reluBackward: (x, dy) => apply(RELU_BACKWARD, x, [x, dy]),
+    reluBackward: (x, dy, inPlace) =>
+      inPlace ? overwrite(RELU_BACKWARD_IN_PLACE, x, dy) : apply(RELU_BACKWARD, x, [x, dy]),
     gelu: (x) => apply(GELU, x, [x]),
-    geluBackward: (x, dy) => apply(GELU_BACKWARD, x, [x, dy]),
+    geluBackward: (x, dy, inPlace) =>
+      inPlace ? overwrite(GELU_BACKWARD_IN_PLACE, x, dy) : apply(GELU_BACKWARD, x, [x, dy]),
     tanh: (x) => apply(TANH, x, [x]),
     tanhBackward: (y, dy) => apply(TANH_BACKWARD, y, [y, dy]),
     biasAdd(x, bias) {
