@@ -100,8 +100,11 @@ export interface KernelSignatures {
   transpose(x: Tensor): Tensor;
   /** y = x·keep/(1 − p), keep drawn by `random.ts` from (keyHash, element index). */
   dropout(x: Tensor, p: number, keyHash: number): Tensor;
-  /** dx = dy·keep/(1 − p), the same mask regenerated from the key. */
-  dropoutBackward(dy: Tensor, p: number, keyHash: number): Tensor;
+  /**
+   * dx = dy·keep/(1 − p), the same mask regenerated from the key; with `inPlace` (and
+   * 0 < p < 1), written over dy's buffer (returned as a new reference).
+   */
+  dropoutBackward(dy: Tensor, p: number, keyHash: number, inPlace?: boolean): Tensor;
   /**
    * Multi-head self-attention core on q, k, v [B, T, D] with `heads` heads of D/heads:
    * out = softmax(q·kᵀ/√dh + causal mask)·v, heads concatenated; probs [B, H, T, T].

@@ -30,6 +30,12 @@ export function dropoutKernels(bk: CpuBackend): Pick<KernelTable, "dropout" | "d
   };
   return {
     dropout: masked,
-    dropoutBackward: masked,
+    dropoutBackward(dy, p, keyHash, inPlace) {
+      // in place only where there is a mask (0 < p < 1): the edge cases copy or zero-fill
+      if (!inPlace || !(p > 0 && p < 1)) return masked(dy, p, keyHash);
+      const g = f32(dy), n = dy.size, q = 1 - p, threshold = dropThreshold(p), k = keyHash >>> 0;
+      for (let i = 0; i < n; i++) g[i] = keeps(k, i, threshold) ? g[i] / q : 0;
+      return dy.retain();
+    },
   };
 }

@@ -18,8 +18,8 @@ export const dropout: Op<DropoutAttrs> = {
   forward(b, [x], { p, keyHash }) {
     return { out: b.kernels.dropout(x, p, keyHash), saved: [], aux: [] };
   },
-  backward(b, _saved, { p, keyHash }, dy) {
-    return [b.kernels.dropoutBackward(dy, p, keyHash)];
+  backward(b, _saved, { p, keyHash }, dy, options) {
+    return [b.kernels.dropoutBackward(dy, p, keyHash, options?.dyIsScratch)];
   },
   cost: (s) => elementwiseCost(elements(s), 1, 10),
 };

@@ -31,7 +31,7 @@ function mkn(a: Shape, b: Shape, o: MatmulOptions): [number, number, number, num
 export const matmul: Op<MatmulOptions> = {
   name: "matmul",
   forward(bk, [a, b], o) {
-    const [m, k, k2, n] = mkn(a.shape, b.shape, o);
+    const [, k, k2] = mkn(a.shape, b.shape, o);
     const ok = a.shape.length >= 2 && b.shape.length === 2 && k === k2 &&
       (!o.transA || a.shape.length === 2);
     requireShapes(
@@ -43,19 +43,16 @@ export const matmul: Op<MatmulOptions> = {
       a,
       b,
     );
-    if (a.shape.length === 2) return { out: bk.kernels.matmul(a, b, o), saved: [a, b], aux: [] };
-    const a2 = view(a, [m, k]);
-    const c2 = bk.kernels.matmul(a2, b, o);
+    const a2 = matrixOf(a);
+    const out = withLeadingDims(bk.kernels.matmul(a2, b, o), a.shape);
     a2.release();
-    const out = view(c2, [...a.shape.slice(0, -1), n]);
-    c2.release();
     return { out, saved: [a, b], aux: [] };
   },
   backward(bk, [a, b], o, dc, options) {
     const kinds = options?.kinds;
     const mm = bk.kernels.matmul;
-    const a2 = a.shape.length === 2 ? a.retain() : view(a, dims(a.shape));
-    const dc2 = dc.shape.length === 2 ? dc.retain() : view(dc, dims(dc.shape));
+    const a2 = matrixOf(a);
+    const dc2 = matrixOf(dc);
     // ∂a and ∂b as products of two of (dc, a, b), each operand transposed or not
     const [da0, db] = !o.transA && !o.transB
       ? [() => mm(dc2, b, { transB: true }), () => mm(a2, dc2, { transA: true })]
@@ -64,11 +61,10 @@ export const matmul: Op<MatmulOptions> = {
       : o.transA && !o.transB
       ? [() => mm(b, dc2, { transB: true }), () => mm(a2, dc2, {})]
       : [() => mm(b, dc2, { transA: true, transB: true }), () => mm(dc2, a2, { transA: true, transB: true })];
-    let da = gradientAs(bk, kinds, 0, da0);
+    const da = withLeadingDims(gradientAs(bk, kinds, 0, da0), a.shape);
     const dbOut = gradientAs(bk, kinds, 1, db);
     a2.release();
     dc2.release();
-    if (a.shape.length !== 2) da = reshapeOwned(da, a.shape);
     return [da, dbOut];
   },
   cost(shapes, o) {
@@ -132,12 +128,11 @@ export const linear: Op<LinearAttrs> = {
       w,
       bias,
     );
-    const x2 = x.shape.length === 2 ? x.retain() : view(x, dims(x.shape));
+    const x2 = matrixOf(x);
     const { y: y2, z: z2 } = bk.kernels.linear(x2, w, bias, activation);
     x2.release();
-    const outShape = [...x.shape.slice(0, -1), n!];
-    const y = x.shape.length === 2 ? y2 : reshapeOwned(y2, outShape);
-    const z = z2 === null ? null : x.shape.length === 2 ? z2 : reshapeOwned(z2, outShape);
+    const y = withLeadingDims(y2, x.shape);
+    const z = z2 === null ? null : withLeadingDims(z2, x.shape);
     if (activation === "gelu") return { out: y, saved: [x, w, z!], aux: [z!] };
     if (activation === "relu") return { out: y, saved: [x, w, y], aux: [] };
     return { out: y, saved: [x, w], aux: [] };
@@ -174,9 +169,18 @@ export const linear: Op<LinearAttrs> = {
   },
 };
 
-/** `t` under another shape, taking over the caller's reference. */
-function reshapeOwned(t: Tensor, shape: Shape): Tensor {
-  const v = view(t, shape);
-  t.release();
+/** `t` as a matrix [rows, last dimension]: a new reference, a view when `t` has more than two dimensions. */
+function matrixOf(t: Tensor): Tensor {
+  return t.shape.length === 2 ? t.retain() : view(t, dims(t.shape));
+}
+
+/**
+ * A [rows, n] result under the leading dimensions of `like` (rows folded from them by
+ * `matrixOf`), taking over the caller's reference.
+ */
+function withLeadingDims(c: Tensor, like: Shape): Tensor {
+  if (like.length === 2) return c;
+  const v = view(c, [...like.slice(0, -1), c.shape[1]!]);
+  c.release();
   return v;
 }

@@ -69,4 +69,16 @@ export function dropoutTests(make: MakeBackend): void {
       // with x = 1 the forward output is the scaled mask itself
       assertClose(bwd, dys.map((g, i) => g * fwd[i]), "dropoutBackward mask");
     }));
+
+  test("dropoutBackward in place: the out-of-place bits, written over dy's buffer", () =>
+    property(make, fc.tuple(seed, fc.constantFrom(0, 0.2, 0.5, 0.8), fc.nat()), async (s, [sd, p, key]) => {
+      const n = 300, r = new Rng(sd);
+      const dys = r.values(n);
+      const fresh = s.own(s.bk.kernels.dropoutBackward(s.f32(dys, [n]), p, key));
+      const dy = s.f32(dys, [n]);
+      const overwritten = s.own(s.bk.kernels.dropoutBackward(dy, p, key, true));
+      // p = 0 is never recorded as an op; the kernel then copies rather than touch dy
+      assert.equal(overwritten.storage === dy.storage, p > 0, `p = ${p}: in place exactly when there is a mask`);
+      assert.deepEqual(await s.bits(overwritten), await s.bits(fresh), `p = ${p}: same bits in place`);
+    }));
 }

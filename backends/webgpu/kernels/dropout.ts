@@ -25,23 +25,30 @@ fn bitsAt(k: u32, index: u32) -> u32 {
   return mix32(k ^ mix32(index));
 }`;
 
-/** y[i] = keep ? x[i]/q : 0 with keep = bitsAt(key, i) ≥ threshold; uniforms n, key, threshold, q. */
-const MASKED = wgsl(
-  "dropout.masked",
-  /* wgsl */ `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+/**
+ * y[i] = keep ? x[i]/q : 0 with keep = bitsAt(key, i) ≥ threshold; uniforms n, key, threshold, q.
+ * `inPlace`: x itself is overwritten (each invocation reads its x[i] before writing it).
+ */
+function maskedSource(inPlace: boolean) {
+  return wgsl(
+    `dropout.masked${inPlace ? ".inPlace" : ""}`,
+    /* wgsl */ `
+@group(0) @binding(0) var<storage, ${inPlace ? "read_write" : "read"}> x: array<f32>;
+${inPlace ? "" : "@group(0) @binding(1) var<storage, read_write> y: array<f32>;"}
 struct P { n: u32, key: u32, threshold: u32, q: f32 }
-@group(0) @binding(2) var<uniform> p: P;
+@group(0) @binding(${inPlace ? 1 : 2}) var<uniform> p: P;
 ${FLAT_INDEX}
 ${RANDOM_WGSL}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
   let i = flat(gid, ng);
   if (i >= p.n) { return; }
-  y[i] = select(0.0, x[i] / p.q, bitsAt(p.key, i) >= p.threshold);
+  ${inPlace ? "x" : "y"}[i] = select(0.0, x[i] / p.q, bitsAt(p.key, i) >= p.threshold);
 }`,
-);
+  );
+}
+const MASKED = maskedSource(false);
+const MASKED_IN_PLACE = maskedSource(true);
 
 /**
  * The dropout kernels of a WebGPU backend. `p ≤ 0` copies; `p ≥ 1` drops everything; the
@@ -72,6 +79,18 @@ export function dropoutKernels(bk: WebGpuBackend): Pick<KernelTable, "dropout" |
   };
   return {
     dropout: masked,
-    dropoutBackward: masked,
+    dropoutBackward(dy, p, keyHash, inPlace) {
+      // in place only where there is a mask (0 < p < 1): the edge cases copy or zero-fill
+      if (!inPlace || !(p > 0 && p < 1)) return masked(dy, p, keyHash);
+      const n = dy.size;
+      if (n > 0) {
+        bk.runner.run(MASKED_IN_PLACE, {
+          bind: [gpuBuffer(dy)],
+          params: { u: [n, keyHash >>> 0, dropThreshold(p)], f: [1 - p] },
+          groups: grid1d(n),
+        });
+      }
+      return dy.retain();
+    },
   };
 }
