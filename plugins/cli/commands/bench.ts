@@ -23,8 +23,9 @@ import { comparedStrategies, sweepBudgets } from "../strategy_suite.ts";
 const HELP = `usage: remat bench [model options] [--steps 9] [--budgets 20] [--out bench] [--name NAME]
 
 Measures every compared strategy on the CPU backend against store-all in the same run
-(alternating pairs, median ratio), sweeps optimal over --budgets budgets, and runs optimal at
-sqrt's bytes head to head against sqrt. Without model options it benchmarks --preset
+(alternating pairs; the ratio of the fastest steps, the pairs' median ratio beside it),
+sweeps optimal over --budgets budgets, and runs optimal at sqrt's bytes head to head
+against sqrt. The profile behind the predictions is measured first (fastest of 5 per stage). Without model options it benchmarks --preset
 reference-mlp. Run Deno with --v8-flags=--expose-gc for steadier numbers.
 
   --steps N           timed pairs per plan (default 9; the duel takes 3×)
@@ -41,7 +42,10 @@ export interface BenchRow {
   readonly measuredPeakBytes: number;
   readonly predictedPeakBytes: number;
   readonly measuredMs: number;
+  /** Fastest step over store-all's fastest, in the same run. */
   readonly measuredRatio: number;
+  /** Median of the adjacent pairs' ratios, for comparison. */
+  readonly medianPairRatio: number;
   readonly predictedRatio: number;
 }
 
@@ -63,7 +67,7 @@ export const benchCommand: Command = {
     const out = values.out ?? "bench", name = values.name ?? options.preset ?? "model";
     const backend = new CpuBackend();
     console.log(`${chain.name}, batch ${batch}: measuring the profile…`);
-    const profile = await measureProfile(chain, backend, batch, { repeats: 5 });
+    const profile = await measureProfile(chain, backend, batch, { repeats: 5, statistic: "min" });
     const params = initParams(chain, backend, 0);
     const host = uploadBatch(backend, chain, data, 0, batch);
     const compared = comparedStrategies(profile);
@@ -85,6 +89,7 @@ export const benchCommand: Command = {
           predictedPeakBytes: s.predictedPeakBytes,
           measuredMs: run.ms,
           measuredRatio: run.ratio,
+          medianPairRatio: run.medianRatio,
           predictedRatio: s.predictedTime / baseTime,
         };
         rows.push(row);
@@ -99,19 +104,23 @@ export const benchCommand: Command = {
       bar.stop();
       const duelPredicted = opt.summary().predictedTime / sq.summary().predictedTime;
       for (const r of points) {
-        console.log(`${r.strategy.padEnd(36)} peak ${formatBytes(r.measuredPeakBytes).padStart(10)} (${(100 * r.measuredPeakBytes / baseRun.peakBytes).toFixed(1)}% of store-all)  time ×${r.measuredRatio.toFixed(3)} measured, ×${r.predictedRatio.toFixed(3)} predicted`);
+        console.log(`${r.strategy.padEnd(36)} peak ${formatBytes(r.measuredPeakBytes).padStart(10)} (${(100 * r.measuredPeakBytes / baseRun.peakBytes).toFixed(1)}% of store-all)  time ×${r.measuredRatio.toFixed(3)} measured (pairs' median ×${r.medianPairRatio.toFixed(3)}), ×${r.predictedRatio.toFixed(3)} predicted`);
       }
       console.log(`optimal over ${line.length} budgets: see the frontier`);
-      console.log(`head to head: ${opt.strategy} / ${sq.strategy} = ×${duel.ratio.toFixed(3)} measured (median of ${3 * steps} pairs), ×${duelPredicted.toFixed(3)} predicted`);
+      const agreement = ratioAgreement(rows);
+      console.log(`measured vs predicted time ratios over ${rows.length} rows: median error ${agreement.medianErrorPercent.toFixed(1)}%, ${agreement.within5Percent} within 5%, worst ${agreement.worstErrorPercent.toFixed(1)}%; peaks equal in ${agreement.peaksEqual}`);
+      console.log(`head to head: ${opt.strategy} / ${sq.strategy} = ×${duel.ratio.toFixed(3)} measured (fastest of ${3 * steps} pairs each; pairs' median ×${duel.medianRatio.toFixed(3)}), ×${duelPredicted.toFixed(3)} predicted`);
       mkdirSync(out, { recursive: true });
       const json = {
         model: chain.name,
         batch,
         backend: backend.device,
-        profile: profile.source,
+        profile: `${profile.source} (fastest of 5 per stage)`,
+        ratio: "fastest step of the plan / fastest step of store-all, alternating pairs in one run",
         steps,
-        storeAll: { ms: baseRun.ms, peakBytes: baseRun.peakBytes },
-        optimalVsSqrt: { measured: duel.ratio, predicted: duelPredicted, pairs: 3 * steps },
+        storeAll: { ms: baseRun.ms, minMs: baseRun.minMs, peakBytes: baseRun.peakBytes },
+        agreement,
+        optimalVsSqrt: { measured: duel.ratio, medianPairRatio: duel.medianRatio, predicted: duelPredicted, pairs: 3 * steps },
         rows,
       };
       writeFileSync(path.join(out, `${name}.json`), JSON.stringify(json, null, 2));
@@ -131,3 +140,35 @@ export const benchCommand: Command = {
     }
   },
 };
+
+/** How closely measured rows follow their predictions. */
+export interface RatioAgreement {
+  /** Median of |measured / predicted − 1| over the rows, percent. */
+  readonly medianErrorPercent: number;
+  /** Largest such error, percent. */
+  readonly worstErrorPercent: number;
+  /** Rows whose error is at most 5%. */
+  readonly within5Percent: number;
+  /** Rows whose measured peak equals the predicted peak. */
+  readonly peaksEqual: number;
+}
+
+/**
+ * Measured against predicted time ratios and peaks over bench rows.
+ * @example
+ * ```ts
+ * ratioAgreement([{ series: "point", strategy: "storeAll", budgetBytes: null, measuredPeakBytes: 8, predictedPeakBytes: 8, measuredMs: 1, measuredRatio: 1.02, medianPairRatio: 1, predictedRatio: 1 }]);
+ * // { medianErrorPercent: 2, worstErrorPercent: 2, within5Percent: 1, peaksEqual: 1 } (up to rounding)
+ * ```
+ */
+export function ratioAgreement(rows: ReadonlyArray<BenchRow>): RatioAgreement {
+  if (rows.length === 0) throw new RangeError("ratioAgreement: no rows");
+  const errors = rows.map((r) => 100 * Math.abs(r.measuredRatio / r.predictedRatio - 1)).sort((a, b) => a - b);
+  const mid = errors.length >> 1;
+  return {
+    medianErrorPercent: errors.length % 2 ? errors[mid]! : (errors[mid - 1]! + errors[mid]!) / 2,
+    worstErrorPercent: errors[errors.length - 1]!,
+    within5Percent: errors.filter((e) => e <= 5).length,
+    peaksEqual: rows.filter((r) => r.measuredPeakBytes === r.predictedPeakBytes).length,
+  };
+}

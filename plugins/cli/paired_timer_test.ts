@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { mlp, type Plan, storeAllPlan } from "@remat/core";
+import { PairedTimer } from "./paired_timer.ts";
+
+/** The step times each plan takes, in call order (set before a timer is made: its constructor warms up). */
+let script = new Map<Plan, number[]>();
+
+/** A timer whose steps take the scripted times and peak at 42 bytes. */
+class ScriptedTimer extends PairedTimer {
+  constructor(base: Plan, pairs: number) {
+    super(null as never, mlp({ depth: 1, width: 2, hidden: 2, classes: 2, inputs: 2 }), [] as never, null as never, base, pairs);
+  }
+  override step(plan: Plan): { ms: number; peakBytes: number } {
+    return { ms: script.get(plan)!.shift() ?? 100, peakBytes: 42 };
+  }
+}
+
+test("duel divides the fastest steps, reports the pairs' median beside it, and skips the untimed first step", () => {
+  const a = storeAllPlan(1), b = { ...storeAllPlan(1), strategy: "b" };
+  // b: two warm-ups (100), then pairs; a: one untimed step (1), then pairs.
+  script = new Map<Plan, number[]>([
+    [b, [100, 100, 10, 30, 10, 10, 10]],
+    [a, [1, 50, 20, 13, 40, 12]],
+  ]);
+  const t = new ScriptedTimer(b, 5).duel(a, b, 5);
+  assert.equal(t.minMs, 12);
+  assert.equal(t.ratio, 12 / 10);
+  assert.deepEqual([t.ms, t.medianRatio], [20, 1.3]); // ratios 5, 2/3, 1.3, 4, 1.2
+  assert.equal(t.peakBytes, 42);
+});
+
+test("duel rejects a pair count below one, naming it", () => {
+  const b = storeAllPlan(1);
+  script = new Map([[b, []]]);
+  const timer = new ScriptedTimer(b, 1);
+  assert.throws(() => timer.duel(b, b, 0), /pairs must be a positive integer; got 0/);
+});
