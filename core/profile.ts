@@ -146,14 +146,9 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
 
 /** Options of `measureProfile`. */
 export interface MeasureOptions {
-  /** Timed repetitions per stage; default 5. */
+  /** Timed repetitions per stage (median taken); default 5. */
   readonly repeats?: number;
-  /**
-   * How the repetitions become one time: "median" (default) or "min". The minimum suits a
-   * shared machine, where other work only ever adds time; `remat bench` uses it, so that
-   * the profile and its paired timer estimate the same quantity.
-   */
-  readonly statistic?: "median" | "min";
+
   /** Untimed warm-up repetitions; default 1. */
   readonly warmup?: number;
   /** Seed of the parameters used; default 0. */
@@ -162,7 +157,7 @@ export interface MeasureOptions {
 
 /**
  * The static profile's bytes with forward and backward times measured on `backend`:
- * the median (or minimum) of `repeats` runs of each stage's recorded forward and its
+ * the median of `repeats` runs of each stage's recorded forward and its
  * backward, and of the loss (forward and gradient together).
  *
  * @example
@@ -181,10 +176,6 @@ export async function measureProfile(
   options: MeasureOptions = {},
 ): Promise<Profile> {
   const repeats = options.repeats ?? 5;
-  const statistic = options.statistic ?? "median";
-  if (statistic !== "median" && statistic !== "min") {
-    throw new RangeError(`measureProfile: statistic must be "median" or "min"; got ${JSON.stringify(statistic)}`);
-  }
   if (!Number.isInteger(repeats) || repeats < 1) {
     throw new RangeError(`measureProfile: repeats must be a positive integer; got ${repeats}`);
   }
@@ -193,7 +184,7 @@ export async function measureProfile(
   const params: Params = initParams(chain, backend, options.seed ?? 0);
   const shapes = activationShapes(chain, batch);
   const key = { seed: 0, step: 0 };
-  const summarise = (xs: number[]) => statistic === "min" ? Math.min(...xs) : xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const kindBefore = backend.memory.defaultKind;
   try {
     const stages: StageProfile[] = [];
@@ -220,9 +211,9 @@ export async function measureProfile(
         if (r >= warmup) (fwd.push(tf), bwd.push(tb));
       }
       x.release();
-      stages.push({ ...base.stages[i]!, forwardTime: summarise(fwd), backwardTime: summarise(bwd) });
+      stages.push({ ...base.stages[i]!, forwardTime: median(fwd), backwardTime: median(bwd) });
     }
-    const loss = { peak: base.loss.peak, time: summarise(await timeLoss(chain, backend, batch, warmup, repeats)) };
+    const loss = { peak: base.loss.peak, time: median(await timeLoss(chain, backend, batch, warmup, repeats)) };
     return { ...base, source: `measured:${backend.name}`, stages, loss };
   } finally {
     releaseParams(params);

@@ -38,7 +38,8 @@
  * store-all, the all-recompute member with segments cut by size over a grid of L around
  * L_s = √(Σ(t_i + a_{i+1}) · mean a_i) (the √n rule in bytes; also L = 0 and L = ∞), the
  * same with the best L and the last m stages stored (a few m), and `uniform(every = k)`'s
- * plans (every k up to 256 stages, a grid around √n and `sqrt`'s k above). It is a search,
+ * plans with segments counted from the start and (as `sqrt` counts them) from the end
+ * (every k up to 256 stages, a grid around √n and `sqrt`'s k above). It is a search,
  * not a proof of the family's minimum, but it is never above `sqrt`'s or any tried
  * `uniform`'s peak. `fraction` 1 is store-all's peak (and returns store-all's plan, so no
  * recomputation); linear in between. A budget below the smallest peak throws
@@ -53,9 +54,12 @@
  * @module
  */
 import { BudgetInfeasible, InvalidArgument, type Plan, predictPlan, type Profile } from "@remat/core";
-import { chainSegment, emitSchedule, type Schedule } from "./schedule.ts";
-import { sqrtSegment } from "./sqrt.ts";
+import { dpKnapsack, greedyKnapsack, type Knapsack } from "./knapsack.ts";
+import { memberSchedule, segmentsBySize } from "./budget_member.ts";
+import { emitSchedule } from "./schedule.ts";
+import { everyKFromEnd, sqrtSegment } from "./sqrt.ts";
 import { type StrategyPlan, withSummary } from "./strategy.ts";
+import { everyK } from "./uniform.ts";
 
 /** Options of `budget`: a byte budget, or a fraction of the way from the family's smallest peak to store-all's. */
 export type BudgetOptions = { readonly bytes: number } | { readonly fraction: number };
@@ -74,8 +78,6 @@ export interface BudgetBounds {
 
 /** Stages above which the knapsack is solved greedily instead of by the dynamic program. */
 export const BUDGET_DP_MAX_STAGES = 2000;
-/** Units of the dynamic program's discretised capacity. */
-const DP_UNITS = 1000;
 /** Suffix lengths tried when looking for the smallest member. */
 const SUFFIX_PROBES = 16;
 /** Chains up to this many stages try every uniform segment length for the smallest member. */
@@ -139,7 +141,7 @@ export function budget(profile: Profile, options: BudgetOptions): StrategyPlan {
     if (m.peak <= bytes && m.time < best.time) best = m;
     return m.peak <= bytes;
   };
-  const knap = ctx.knapsack ??= n > BUDGET_DP_MAX_STAGES ? greedyKnapsack(ctx) : dpKnapsack(ctx);
+  const knap = ctx.knapsack ??= n > BUDGET_DP_MAX_STAGES ? greedyKnapsack(ctx.value, ctx.weight) : dpKnapsack(ctx.value, ctx.weight);
   // Capacity −1 stands for the smallest member (fits); knap.max stores everything (store-all: too big).
   let lo = -1, hi = knap.max;
   while (hi - lo > 1) {
@@ -249,7 +251,8 @@ function context(profile: Profile): Context {
     }
   }
   // (4) Segments cut by count: `uniform(every = k)`'s plans (checkpoints at k, 2k, …, the
-  // last segment stored), for every k when n ≤ 256, else a grid around √n and sqrt's k.
+  // last segment stored) and `sqrt`'s layout of them (counted from the end), for every k
+  // when n ≤ 256, else a grid around √n and sqrt's k.
   // Counting beats sizing when cheap checkpoints recur with the chain's period.
   const ks = new Set<number>();
   if (n <= UNIFORM_ALL_K) { for (let k = 1; k <= n; k++) ks.add(k); }
@@ -258,11 +261,13 @@ function context(profile: Profile): Context {
     ks.add(sqrtSegment(profile));
   }
   for (const k of ks) {
-    const last = k * Math.floor((n - 1) / k); // the last checkpoint; stages from it on are stored
-    const stored = suffix(n - last);
-    const start = new Uint8Array(n);
-    for (let c = 0; c < last; c += k) start[c] = 1;
-    keep(evaluate(stored, start));
+    for (const checkpoints of [everyK(n, k), everyKFromEnd(n, k)]) {
+      const last = checkpoints.at(-1) ?? 0; // stages from the last checkpoint on are stored
+      const start = new Uint8Array(n);
+      start[0] = 1;
+      for (const c of checkpoints) if (c < last) start[c] = 1;
+      keep(evaluate(suffix(n - last), start));
+    }
   }
   const ctx: Context = {
     n,
@@ -279,100 +284,4 @@ function context(profile: Profile): Context {
   };
   contexts.set(profile, ctx);
   return ctx;
-}
-
-/**
- * Segment starts of the recomputed stages: the first stage of every run of them, and a
- * stage where the segment's bytes Σ(t_i + a_{i+1}) would pass L.
- */
-function segmentsBySize(stored: Uint8Array, weight: Float64Array, L: number): Uint8Array {
-  const n = stored.length;
-  const start = new Uint8Array(n);
-  let run = 0;
-  for (let i = 0; i < n; i++) {
-    if (stored[i]) continue;
-    if (i === 0 || stored[i - 1] || (run > 0 && run + weight[i]! > L)) (start[i] = 1), (run = 0);
-    run += weight[i]!;
-  }
-  return start;
-}
-
-/**
- * The schedule storing the flagged stages and recomputing the others once, each segment of
- * recomputed stages from its first stage's input (`start` flags them; the first of a run
- * must be flagged). Built from the end without recursion (the nesting is as deep as the
- * chain is long). With stored stages forming a suffix this is `checkpointSchedule`'s tree.
- */
-function memberSchedule(stored: Uint8Array, start: Uint8Array): Schedule {
-  const n = stored.length;
-  let s: Schedule = { kind: "loss" };
-  let i = n - 1;
-  while (i >= 0) {
-    if (stored[i]) {
-      s = { kind: "chain", stage: i, rest: s };
-      i--;
-      continue;
-    }
-    let p = i;
-    while (p > 0 && !start[p] && !stored[p - 1]) p--;
-    s = { kind: "leaf", from: p, to: i + 1, tail: s, head: chainSegment(p, i) };
-    i = p - 1;
-  }
-  return s;
-}
-
-/** A knapsack solved for every capacity 0..max: `select(c)` flags the stages stored at capacity c. */
-interface Knapsack {
-  readonly max: number;
-  select(capacity: number): Uint8Array;
-}
-
-/** Greedy by value/weight (zero weights first, ties: later stages first); capacity = items taken. */
-function greedyKnapsack(ctx: Context): Knapsack {
-  const { n, value, weight } = ctx;
-  const ratio = (i: number) => (weight[i]! > 0 ? value[i]! / weight[i]! : Infinity);
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ratio(b) - ratio(a) || b - a);
-  return {
-    max: n,
-    select(c) {
-      const stored = new Uint8Array(n);
-      for (let k = 0; k < c; k++) stored[order[k]!] = 1;
-      return stored;
-    },
-  };
-}
-
-/**
- * The exact 0-1 knapsack over a capacity cut into `DP_UNITS` units (weights rounded up),
- * for every capacity at once; ties go to later stages, zero-value stages are never stored.
- */
-function dpKnapsack(ctx: Context): Knapsack {
-  const { n, value, weight } = ctx;
-  let total = 0;
-  for (let i = 0; i < n; i++) total += weight[i]!;
-  const unit = total > 0 ? total / DP_UNITS : 1;
-  const q = new Int32Array(n);
-  let max = 0;
-  for (let i = 0; i < n; i++) (q[i] = Math.ceil(weight[i]! / unit - 1e-9)), (max += q[i]!);
-  const width = max + 1;
-  const best = new Float64Array(width);
-  const take = new Uint8Array(n * width);
-  for (let i = 0; i < n; i++) {
-    const w = q[i]!, v = value[i]!;
-    for (let c = max; c >= w; c--) {
-      const alt = best[c - w]! + v;
-      if (alt > best[c]! || (alt === best[c]! && v > 0)) (best[c] = alt), (take[i * width + c] = 1);
-    }
-  }
-  return {
-    max,
-    select(capacity) {
-      const stored = new Uint8Array(n);
-      let c = capacity;
-      for (let i = n - 1; i >= 0; i--) {
-        if (take[i * width + c]) (stored[i] = 1), (c -= q[i]!);
-      }
-      return stored;
-    },
-  };
 }

@@ -7,6 +7,7 @@
  */
 import { Formatter, Schema, SchemaAST, SchemaIssue, SchemaTransformation, type StandardSchema } from "effect";
 import type { DataSpec, JobRequest, ModelSpec, OptimizerChoice, PlanRequest } from "./job_types.ts";
+import { crossIssues } from "./request_cross_check.ts";
 
 /** One thing wrong with a request body. */
 export interface FieldIssue {
@@ -276,39 +277,4 @@ export function checkRequest(req: PlanRequest | JobRequest): FieldIssue[] {
   return crossIssues(req).map((i) =>
     fieldIssue({ path: i.path.join("."), expected: i.expected, got: i.got })
   );
-}
-
-interface CrossIssue {
-  readonly path: ReadonlyArray<string>;
-  readonly expected: string;
-  readonly got: string;
-}
-
-function crossIssues(req: PlanRequest & { readonly data?: DataSpec }): CrossIssue[] {
-  const out: CrossIssue[] = [];
-  const add = (path: string, expected: string, got: unknown) =>
-    out.push({ path: path.split("."), expected, got: Formatter.format(got) });
-  const { model: m, strategy: s, data } = req;
-  if (m.kind === "gpt") {
-    if (m.dModel % m.heads !== 0) add("model.heads", `a divisor of dModel = ${m.dModel}`, m.heads);
-    if (data && data.kind !== "text") add("data.kind", `"text" for a gpt model`, data.kind);
-  } else {
-    if (data?.kind === "text") {
-      add("data.kind", `"spirals" or "teacher" for an mlp model ("text" is for gpt)`, data.kind);
-    }
-    if (data?.kind === "spirals" && m.inputs !== 2) {
-      add("model.inputs", "2 for spirals data (its points are 2-D)", m.inputs);
-    }
-  }
-  const stages = (m.kind === "gpt" ? m.layers : m.depth) + 2;
-  if (s.name === "uniform" && !(Number.isInteger(s.every) && s.every >= 1 && s.every <= stages)) {
-    add("strategy.every", `an integer in 1..${stages} (the model's stages)`, s.every);
-  }
-  if (s.name === "revolve" && !(Number.isInteger(s.slots) && s.slots >= 1)) {
-    add("strategy.slots", "an integer ≥ 1", s.slots);
-  }
-  if (s.name === "budget" && (s.bytes === undefined) === (s.fraction === undefined)) {
-    add("strategy", `exactly one of "bytes" or "fraction"`, s);
-  }
-  return out;
 }

@@ -23,12 +23,13 @@ import { comparedStrategies, sweepBudgets } from "../strategy_suite.ts";
 const HELP = `usage: remat bench [model options] [--steps 9] [--budgets 20] [--out bench] [--name NAME]
 
 Measures every compared strategy on the CPU backend against store-all in the same run
-(alternating pairs; the ratio of the fastest steps, the pairs' median ratio beside it),
-sweeps optimal over --budgets budgets, and runs optimal at sqrt's bytes head to head
-against sqrt. The profile behind the predictions is measured first (fastest of 5 per stage). Without model options it benchmarks --preset
+(alternating pairs, median ratio; 3×--steps pairs for the compared strategies, --steps for
+the sweep), sweeps optimal over --budgets budgets, and runs optimal at sqrt's bytes head to
+head against sqrt. The profile behind the predictions is measured first. Without model options it benchmarks --preset
 reference-mlp. Run Deno with --v8-flags=--expose-gc for steadier numbers.
 
-  --steps N           timed pairs per plan (default 9; the duel takes 3×)
+  --steps N           timed pairs per swept budget (default 9; compared strategies and the
+                      duel take 3×)
   --budgets N         budgets of the optimal sweep (default 20)
   --out DIR           where to write NAME.json and NAME_frontier.svg (default bench)
   --name NAME         file name stem (default the preset's name, else "model")
@@ -42,10 +43,10 @@ export interface BenchRow {
   readonly measuredPeakBytes: number;
   readonly predictedPeakBytes: number;
   readonly measuredMs: number;
-  /** Fastest step over store-all's fastest, in the same run. */
+  /** Median of the (plan / store-all) ratios of adjacent pairs, in the same run. */
   readonly measuredRatio: number;
-  /** Median of the adjacent pairs' ratios, for comparison. */
-  readonly medianPairRatio: number;
+  /** Timed pairs. */
+  readonly pairs: number;
   readonly predictedRatio: number;
 }
 
@@ -67,7 +68,7 @@ export const benchCommand: Command = {
     const out = values.out ?? "bench", name = values.name ?? options.preset ?? "model";
     const backend = new CpuBackend();
     console.log(`${chain.name}, batch ${batch}: measuring the profile…`);
-    const profile = await measureProfile(chain, backend, batch, { repeats: 5, statistic: "min" });
+    const profile = await measureProfile(chain, backend, batch, { repeats: 5 });
     const params = initParams(chain, backend, 0);
     const host = uploadBatch(backend, chain, data, 0, batch);
     const compared = comparedStrategies(profile);
@@ -80,7 +81,8 @@ export const benchCommand: Command = {
       const baseTime = base.summary().predictedTime;
       const rows: BenchRow[] = [];
       const measure = (plan: StrategyPlan, budgetBytes: number | null, series: BenchRow["series"]) => {
-        const run = timer.time(plan), s = plan.summary();
+        const pairs = series === "point" ? 3 * steps : steps;
+        const run = timer.duel(plan, base, pairs), s = plan.summary();
         const row: BenchRow = {
           series,
           strategy: plan.strategy,
@@ -89,7 +91,7 @@ export const benchCommand: Command = {
           predictedPeakBytes: s.predictedPeakBytes,
           measuredMs: run.ms,
           measuredRatio: run.ratio,
-          medianPairRatio: run.medianRatio,
+          pairs,
           predictedRatio: s.predictedTime / baseTime,
         };
         rows.push(row);
@@ -104,23 +106,23 @@ export const benchCommand: Command = {
       bar.stop();
       const duelPredicted = opt.summary().predictedTime / sq.summary().predictedTime;
       for (const r of points) {
-        console.log(`${r.strategy.padEnd(36)} peak ${formatBytes(r.measuredPeakBytes).padStart(10)} (${(100 * r.measuredPeakBytes / baseRun.peakBytes).toFixed(1)}% of store-all)  time ×${r.measuredRatio.toFixed(3)} measured (pairs' median ×${r.medianPairRatio.toFixed(3)}), ×${r.predictedRatio.toFixed(3)} predicted`);
+        console.log(`${r.strategy.padEnd(36)} peak ${formatBytes(r.measuredPeakBytes).padStart(10)} (${(100 * r.measuredPeakBytes / baseRun.peakBytes).toFixed(1)}% of store-all)  time ×${r.measuredRatio.toFixed(3)} measured (${r.pairs} pairs), ×${r.predictedRatio.toFixed(3)} predicted`);
       }
       console.log(`optimal over ${line.length} budgets: see the frontier`);
       const agreement = ratioAgreement(rows);
       console.log(`measured vs predicted time ratios over ${rows.length} rows: median error ${agreement.medianErrorPercent.toFixed(1)}%, ${agreement.within5Percent} within 5%, worst ${agreement.worstErrorPercent.toFixed(1)}%; peaks equal in ${agreement.peaksEqual}`);
-      console.log(`head to head: ${opt.strategy} / ${sq.strategy} = ×${duel.ratio.toFixed(3)} measured (fastest of ${3 * steps} pairs each; pairs' median ×${duel.medianRatio.toFixed(3)}), ×${duelPredicted.toFixed(3)} predicted`);
+      console.log(`head to head: ${opt.strategy} / ${sq.strategy} = ×${duel.ratio.toFixed(3)} measured (median of ${3 * steps} pairs), ×${duelPredicted.toFixed(3)} predicted`);
       mkdirSync(out, { recursive: true });
       const json = {
         model: chain.name,
         batch,
         backend: backend.device,
-        profile: `${profile.source} (fastest of 5 per stage)`,
-        ratio: "fastest step of the plan / fastest step of store-all, alternating pairs in one run",
+        profile: profile.source,
+        ratio: "median of (plan / store-all) step-time ratios over alternating pairs in one run",
         steps,
-        storeAll: { ms: baseRun.ms, minMs: baseRun.minMs, peakBytes: baseRun.peakBytes },
+        storeAll: { ms: baseRun.ms, peakBytes: baseRun.peakBytes },
         agreement,
-        optimalVsSqrt: { measured: duel.ratio, medianPairRatio: duel.medianRatio, predicted: duelPredicted, pairs: 3 * steps },
+        optimalVsSqrt: { measured: duel.ratio, predicted: duelPredicted, pairs: 3 * steps },
         rows,
       };
       writeFileSync(path.join(out, `${name}.json`), JSON.stringify(json, null, 2));

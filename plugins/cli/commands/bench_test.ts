@@ -10,7 +10,7 @@ const row = (measuredRatio: number, predictedRatio: number, peaks: [number, numb
   predictedPeakBytes: peaks[1],
   measuredMs: 1,
   measuredRatio,
-  medianPairRatio: measuredRatio,
+  pairs: 9,
   predictedRatio,
 });
 
