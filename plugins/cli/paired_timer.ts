@@ -1,10 +1,9 @@
 /**
  * Step times of plans measured against store-all in the same run: the two alternate step by
  * step (which goes first alternates too), so slow drifts of a shared machine hit both alike,
- * and the ratio is the median of adjacent pairs' ratios. (Sampled 60 pairs of sqrt and of
- * revolve against store-all on the reference MLP, then estimated from windows of 9 and 27:
- * the median of pair ratios varied least, e.g. ±0.018 over 27 pairs against ±0.039 for the
- * ratio of the fastest steps and ±0.024 for the ratio of median times.) A full garbage collection runs
+ * and the ratio is the median of adjacent pairs' ratios: over windows of 27 pairs it varies
+ * less than the ratio of median or of fastest times (`benchmarks/timer_noise.ts` measures
+ * the three on the reference MLP). A full garbage collection runs
  * before each timed step when the runtime exposes one (Deno: `--v8-flags=--expose-gc`).
  * @module
  */
