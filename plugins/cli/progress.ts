@@ -18,7 +18,9 @@ export interface Progress {
 
 /** Where progress goes: stderr by default; `isTTY` picks the redrawn bar. */
 export interface ProgressSink {
+  /** True for a terminal: the bar is redrawn in place; otherwise lines are written. */
   readonly isTTY?: boolean;
+  /** Writes text as it is (lines carry their own newline). */
   write(text: string): unknown;
 }
 
