@@ -48,6 +48,7 @@ import { BudgetInfeasible, InvalidArgument, predictPlan, type Profile } from "@r
 import { emitSchedule, type Schedule } from "./schedule.ts";
 import { planOf, type StrategyPlan } from "./strategy.ts";
 import { Model } from "./optimal_model.ts";
+import { solve, unitFor } from "./optimal_time_program.ts";
 
 /** Options of `optimal`. */
 export interface OptimalOptions {
@@ -83,7 +84,7 @@ export interface OptimalResult {
 }
 
 /** Default number of units when exact units are unaffordable. */
-export { OPTIMAL_DEFAULT_SLOTS } from "./optimal_model.ts";
+export { OPTIMAL_DEFAULT_SLOTS } from "./optimal_time_program.ts";
 
 /**
  * The fastest plan of the Schedule class whose predicted peak is at most `options.bytes`.
@@ -123,7 +124,7 @@ export function optimalSchedule(profile: Profile, options: OptimalOptions): Opti
   const { bytes, slots } = checkOptions(profile, options);
   const m = new Model(profile);
   const n = m.n;
-  m.unitFor(bytes, slots); // rejects a table too large to allocate
+  unitFor(m, bytes, slots); // rejects a table too large to allocate
   const smallest = m.minPeak();
   if (smallest > bytes) {
     throw new BudgetInfeasible({
@@ -154,7 +155,7 @@ export function optimalSchedule(profile: Profile, options: OptimalOptions): Opti
   let found: OptimalResult | null = null;
   let internal = bytes;
   for (let attempt = 0; attempt < 4 && internal >= smallest; attempt++) {
-    const r = m.solve(internal, slots);
+    const r = solve(m, internal, slots);
     if (!r) break;
     const peak = predictPlan(profile, emitSchedule(r.schedule, n, "optimal")).peakBytes;
     if (peak <= bytes) {
