@@ -30,8 +30,17 @@ for (const key of ["mlp", "gpt"]) {
     frontierSvg({
       title: `${key === "mlp" ? "Reference MLP" : "GPT"}: time–memory frontier (CPU, measured)`,
       lineLabel: "optimal(bytes)",
-      line: line.map((r) => ({ label: r.strategy, bytes: r.measuredPeakBytes, ratio: r.measuredRatio, predictedRatio: r.predictedRatio })),
-      points: points.map((r) => ({ label: shortLabel(r.strategy), bytes: r.measuredPeakBytes, ratio: r.measuredRatio })),
+      line: line.map((r) => ({
+        label: r.strategy,
+        bytes: r.measuredPeakBytes,
+        ratio: r.measuredRatio,
+        predictedRatio: r.predictedRatio,
+      })),
+      points: points.map((r) => ({
+        label: shortLabel(r.strategy),
+        bytes: r.measuredPeakBytes,
+        ratio: r.measuredRatio,
+      })),
     }),
   );
   console.log(`wrote ${dir}/frontier_${key}.svg from ${path}`);

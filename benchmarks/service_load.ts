@@ -18,10 +18,17 @@ import { parseArgs } from "node:util";
 import { JobStore, trainingService } from "@remat/server";
 import { listen } from "../plugins/server/test_support.ts";
 
-const { values } = parseArgs({ options: { requests: { type: "string", default: "500" }, workers: { type: "string", default: "16" } } });
+const { values } = parseArgs({
+  options: { requests: { type: "string", default: "500" }, workers: { type: "string", default: "16" } },
+});
 const total = Number(values.requests), workers = Number(values.workers);
 const dir = await mkdtemp(path.join(tmpdir(), "remat-load-"));
-const service = await trainingService({ dataDir: dir, token: "", runner: { maxQueued: 8 }, limits: { maxBodyBytes: 16 * 1024 } });
+const service = await trainingService({
+  dataDir: dir,
+  token: "",
+  runner: { maxQueued: 8 },
+  limits: { maxBodyBytes: 16 * 1024 },
+});
 const server = await listen(service.app.fetch);
 const started = performance.now();
 
@@ -30,14 +37,33 @@ const accepted: string[] = [];
 const failures: string[] = [];
 let seq = 0;
 
-const kinds = ["job", "job", "job", "malformed", "oversize", "badFields", "badFields", "cancel", "read", "plan"] as const;
+const kinds = [
+  "job",
+  "job",
+  "job",
+  "malformed",
+  "oversize",
+  "badFields",
+  "badFields",
+  "cancel",
+  "read",
+  "plan",
+] as const;
 
 async function send(kind: typeof kinds[number], i: number): Promise<number> {
   const post = (url: string, body: string) =>
     fetch(`${server.url}${url}`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
   switch (kind) {
     case "job": {
-      const res = await post("/v1/jobs", JSON.stringify({ model: { kind: "mlp", depth: 2, width: 8, hidden: 16 }, batch: 8, steps: 3 + (i % 17), seed: i }));
+      const res = await post(
+        "/v1/jobs",
+        JSON.stringify({
+          model: { kind: "mlp", depth: 2, width: 8, hidden: 16 },
+          batch: 8,
+          steps: 3 + (i % 17),
+          seed: i,
+        }),
+      );
       const body = await res.json() as { id?: string };
       if (res.status === 202 && body.id) accepted.push(body.id);
       return res.status;
@@ -45,13 +71,22 @@ async function send(kind: typeof kinds[number], i: number): Promise<number> {
     case "malformed":
       return (await drain(post("/v1/jobs", `{"model": {"kind": "mlp"`))).status;
     case "oversize":
-      return (await drain(post("/v1/jobs", JSON.stringify({ model: { kind: "mlp" }, pad: "x".repeat(20_000) })))).status;
+      return (await drain(
+        post("/v1/jobs", JSON.stringify({ model: { kind: "mlp" }, pad: "x".repeat(20_000) })),
+      )).status;
     case "badFields":
-      return (await drain(post("/v1/jobs", JSON.stringify({ model: { kind: "mlp", depth: -1 }, steps: 0, backend: "tpu" })))).status;
+      return (await drain(
+        post("/v1/jobs", JSON.stringify({ model: { kind: "mlp", depth: -1 }, steps: 0, backend: "tpu" })),
+      )).status;
     case "plan":
       // every other plan asks for a budget below the smallest feasible one (a 422)
       const bytes = i % 20 < 10 ? 4_000_000 : 40_000;
-      return (await drain(post("/v1/plans", JSON.stringify({ model: { kind: "mlp", depth: 24 }, strategy: { name: "optimal", bytes } })))).status;
+      return (await drain(
+        post(
+          "/v1/plans",
+          JSON.stringify({ model: { kind: "mlp", depth: 24 }, strategy: { name: "optimal", bytes } }),
+        ),
+      )).status;
     case "cancel": {
       const id = accepted[(i * 7) % Math.max(1, accepted.length)] ?? "no-such-job";
       return (await drain(fetch(`${server.url}/v1/jobs/${id}`, { method: "DELETE" }))).status;
@@ -91,8 +126,15 @@ const until = Date.now() + 120_000;
 while (service.runner.load().running + service.runner.load().queued > 0 && Date.now() < until) {
   await new Promise((r) => setTimeout(r, 50));
 }
-const listed = new Set(((await (await fetch(`${server.url}/v1/jobs`)).json()) as { jobs: Array<{ id: string; state: string }> }).jobs.map((j) => j.id));
-const health = await (await fetch(`${server.url}/healthz`)).json() as { liveBytes: number; running: number; queued: number };
+const listed = new Set(
+  ((await (await fetch(`${server.url}/v1/jobs`)).json()) as { jobs: Array<{ id: string; state: string }> })
+    .jobs.map((j) => j.id),
+);
+const health = await (await fetch(`${server.url}/healthz`)).json() as {
+  liveBytes: number;
+  running: number;
+  queued: number;
+};
 await server.close();
 await service.close();
 const reopened = await JobStore.open(dir);
@@ -102,14 +144,26 @@ await rm(dir, { recursive: true, force: true });
 
 for (const id of accepted) {
   if (!listed.has(id)) failures.push(`job ${id} was accepted but is not listed`);
-  if (!reopened.get(id)) failures.push(`job ${id} was accepted but is not in the data directory after a restart`);
+  if (!reopened.get(id)) {
+    failures.push(`job ${id} was accepted but is not in the data directory after a restart`);
+  }
 }
-if (health.running + health.queued > 0) failures.push(`jobs still active after 120 s: ${JSON.stringify(health)}`);
-if (health.liveBytes !== 0) failures.push(`live buffer bytes after the jobs: ${health.liveBytes}, expected 0`);
+if (health.running + health.queued > 0) {
+  failures.push(`jobs still active after 120 s: ${JSON.stringify(health)}`);
+}
+if (health.liveBytes !== 0) {
+  failures.push(`live buffer bytes after the jobs: ${health.liveBytes}, expected 0`);
+}
 
-console.log(`${total} requests from ${workers} workers in ${(sentMs / 1000).toFixed(1)} s (${(total / (sentMs / 1000)).toFixed(0)} req/s)`);
+console.log(
+  `${total} requests from ${workers} workers in ${(sentMs / 1000).toFixed(1)} s (${
+    (total / (sentMs / 1000)).toFixed(0)
+  } req/s)`,
+);
 for (const [key, n] of [...counts].sort()) console.log(`  ${key.padEnd(18)} ${n}`);
-console.log(`accepted jobs ${accepted.length}; after restart: ${[...states].map(([s, n]) => `${n} ${s}`).join(", ")}`);
+console.log(
+  `accepted jobs ${accepted.length}; after restart: ${[...states].map(([s, n]) => `${n} ${s}`).join(", ")}`,
+);
 console.log(`live buffer bytes at the end: ${health.liveBytes}`);
 if (failures.length > 0) {
   console.error(`load: ${failures.length} check(s) failed:\n  ${failures.slice(0, 20).join("\n  ")}`);

@@ -8,7 +8,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { executePlan, initParams, type MatmulOptions, mlp, releaseParams, storeAllPlan, type Tensor } from "@remat/core";
+import {
+  executePlan,
+  initParams,
+  type MatmulOptions,
+  mlp,
+  releaseParams,
+  storeAllPlan,
+  type Tensor,
+} from "@remat/core";
 import { CpuBackend } from "@remat/cpu";
 import { teacher } from "@remat/datasets";
 import { formatBytes } from "@remat/cli";
@@ -23,7 +31,14 @@ const { values } = parseArgs({
     batch: { type: "string", default: "64" },
   },
 });
-const [steps, warmup, depth, width, hidden, batch] = [values.steps, values.warmup, values.depth, values.width, values.hidden, values.batch].map(Number) as number[];
+const [steps, warmup, depth, width, hidden, batch] = [
+  values.steps,
+  values.warmup,
+  values.depth,
+  values.width,
+  values.hidden,
+  values.batch,
+].map(Number) as number[];
 
 const backend = new CpuBackend();
 let flops = 0;
@@ -66,8 +81,14 @@ times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)]!;
 console.log(`model        ${chain.name}, batch ${batch}`);
 console.log(`backend      ${backend.device}`);
-console.log(`step         ${(median / 1000).toFixed(3)} s median of ${steps} (min ${(times[0]! / 1000).toFixed(3)} s, max ${(times[times.length - 1]! / 1000).toFixed(3)} s), forward+backward, optimizer excluded`);
-console.log(`matmul       ${(flops / 1e9).toFixed(2)} GFLOP per step, ${(flops / 1e6 / median).toFixed(2)} GFLOP/s`);
+console.log(
+  `step         ${(median / 1000).toFixed(3)} s median of ${steps} (min ${
+    (times[0]! / 1000).toFixed(3)
+  } s, max ${(times[times.length - 1]! / 1000).toFixed(3)} s), forward+backward, optimizer excluded`,
+);
+console.log(
+  `matmul       ${(flops / 1e9).toFixed(2)} GFLOP per step, ${(flops / 1e6 / median).toFixed(2)} GFLOP/s`,
+);
 console.log(`peak memory  ${formatBytes(peak)} activations (store-all)`);
 x.release();
 y.release();

@@ -28,7 +28,17 @@ for (const key of models) {
   }
   const name = `strategies_${key}`;
   const status = await runCli([
-    "bench", "--preset", `reference-${key}`, "--steps", values.steps!, "--budgets", values.budgets!, "--out", values.out!, "--name", name,
+    "bench",
+    "--preset",
+    `reference-${key}`,
+    "--steps",
+    values.steps!,
+    "--budgets",
+    values.budgets!,
+    "--out",
+    values.out!,
+    "--name",
+    name,
   ], { program: "bench:strategies" });
   if (status !== 0) process.exit(status);
   renameSync(path.join(values.out!, `${name}_frontier.svg`), path.join(values.out!, `frontier_${key}.svg`));

@@ -25,8 +25,12 @@ const { values } = parseArgs({
 });
 const pairs = Number(values.pairs);
 const windows = values.window!.split(",").map(Number);
-if (!Number.isInteger(pairs) || pairs < 2 || windows.some((w) => !Number.isInteger(w) || w < 1 || w > pairs)) {
-  console.error(`timer_noise: --pairs ${values.pairs} --window ${values.window}: expected an integer pairs ≥ 2 and windows in 1..pairs`);
+if (
+  !Number.isInteger(pairs) || pairs < 2 || windows.some((w) => !Number.isInteger(w) || w < 1 || w > pairs)
+) {
+  console.error(
+    `timer_noise: --pairs ${values.pairs} --window ${values.window}: expected an integer pairs ≥ 2 and windows in 1..pairs`,
+  );
   process.exit(2);
 }
 const { chain, data, batch } = buildModel({ preset: "reference-mlp" });
@@ -35,7 +39,11 @@ const profile = await measureProfile(chain, backend, batch);
 const plans = comparedStrategies(profile);
 const plan = plans.find((p) => p.strategy.startsWith(values.strategy!));
 if (!plan) {
-  console.error(`timer_noise: --strategy "${values.strategy}": expected one of ${plans.map((p) => p.strategy.split("(")[0]).join(", ")}`);
+  console.error(
+    `timer_noise: --strategy "${values.strategy}": expected one of ${
+      plans.map((p) => p.strategy.split("(")[0]).join(", ")
+    }`,
+  );
   process.exit(2);
 }
 const base = plans[0]!;
@@ -60,8 +68,14 @@ const estimators: Record<string, (a: number[], b: number[]) => number> = {
   "ratio of fastest times": (x, y) => Math.min(...x) / Math.min(...y),
 };
 const predicted = plan.summary().predictedTime / base.summary().predictedTime;
-console.log(`${plan.strategy} against storeAll, reference MLP, ${pairs} pairs: predicted ×${predicted.toFixed(3)}`);
-console.log(`step times, ms: plan ${Math.min(...a).toFixed(0)}–${Math.max(...a).toFixed(0)} (median ${median(a).toFixed(0)}), store-all ${Math.min(...b).toFixed(0)}–${Math.max(...b).toFixed(0)} (median ${median(b).toFixed(0)})`);
+console.log(
+  `${plan.strategy} against storeAll, reference MLP, ${pairs} pairs: predicted ×${predicted.toFixed(3)}`,
+);
+console.log(
+  `step times, ms: plan ${Math.min(...a).toFixed(0)}–${Math.max(...a).toFixed(0)} (median ${
+    median(a).toFixed(0)
+  }), store-all ${Math.min(...b).toFixed(0)}–${Math.max(...b).toFixed(0)} (median ${median(b).toFixed(0)})`,
+);
 for (const [name, f] of Object.entries(estimators)) {
   const parts = windows.map((w) => {
     const xs: number[] = [];

@@ -68,7 +68,11 @@ export class BackendService extends BackendServiceBase {}
  */
 export function view(t: Tensor, shape: Shape): Tensor {
   if (sizeOf(shape) !== t.size) {
-    throw new ShapeMismatch({ op: "view", expected: `a shape with ${t.size} elements`, shapes: [t.shape, shape] });
+    throw new ShapeMismatch({
+      op: "view",
+      expected: `a shape with ${t.size} elements`,
+      shapes: [t.shape, shape],
+    });
   }
   t.retain();
   return new (t.constructor as typeof Tensor)(shape, t.dtype, t.storage);

@@ -234,7 +234,16 @@ export type RematError =
 export function isRematError(e: unknown): e is RematError {
   const tag = (e as { _tag?: unknown } | null)?._tag;
   return typeof tag === "string" &&
-    ["ShapeMismatch", "UnknownOp", "PlanInvalid", "BackendUnavailable", "InvalidArgument", "NonFiniteLoss", "BudgetInfeasible", "DeviceLost"]
+    [
+      "ShapeMismatch",
+      "UnknownOp",
+      "PlanInvalid",
+      "BackendUnavailable",
+      "InvalidArgument",
+      "NonFiniteLoss",
+      "BudgetInfeasible",
+      "DeviceLost",
+    ]
       .includes(tag);
 }
 

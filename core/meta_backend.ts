@@ -84,7 +84,10 @@ function metaKernels(b: MetaBackend): KernelTable {
     transpose: (x) => f32([...x.shape.slice(0, -2), last(x), x.shape[x.shape.length - 2]!]),
     dropout: like,
     dropoutBackward: (dy, p, _key, inPlace) => (inPlace && p > 0 && p < 1 ? dy.retain() : like(dy)),
-    attention: (q, _k, _v, heads) => ({ out: like(q), probs: f32([q.shape[0]!, heads, q.shape[1]!, q.shape[1]!]) }),
+    attention: (q, _k, _v, heads) => ({
+      out: like(q),
+      probs: f32([q.shape[0]!, heads, q.shape[1]!, q.shape[1]!]),
+    }),
     attentionBackward: (q, k, v) => ({ dq: like(q), dk: like(k), dv: like(v) }),
     crossEntropy: (logits) => ({ loss: f32([1]), probs: like(logits) }),
     crossEntropyBackward: (probs) => like(probs),

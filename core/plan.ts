@@ -139,7 +139,10 @@ export function findPlanError(plan: Plan, stages: number): PlanInvalid | undefin
         break;
       }
       default:
-        return fail(idx, `unknown instruction ${JSON.stringify(ins)}; valid ops: forward, loss, backward, free`);
+        return fail(
+          idx,
+          `unknown instruction ${JSON.stringify(ins)}; valid ops: forward, loss, backward, free`,
+        );
     }
   }
   const end = plan.instructions.length;
@@ -181,6 +184,9 @@ export function validatePlan(plan: Plan, stages: number): void {
  */
 export function formatPlan(plan: Plan): string {
   const lines = plan.instructions.map((ins, i) => `${String(i).padStart(4)}  ${formatInstruction(ins)}`);
-  return [`plan ${plan.strategy} for ${plan.stages} stages, ${plan.instructions.length} instructions`, ...lines]
+  return [
+    `plan ${plan.strategy} for ${plan.stages} stages, ${plan.instructions.length} instructions`,
+    ...lines,
+  ]
     .join("\n");
 }

@@ -42,7 +42,8 @@ export interface PlanSummary {
  */
 export function summarizePlan(plan: Plan, profile: Profile): PlanSummary {
   const p = predictPlan(profile, plan);
-  const baselineTime = profile.stages.reduce((t, s) => t + s.forwardTime + s.backwardTime, 0) + profile.loss.time;
+  const baselineTime = profile.stages.reduce((t, s) => t + s.forwardTime + s.backwardTime, 0) +
+    profile.loss.time;
   return {
     strategy: plan.strategy,
     stages: plan.stages,

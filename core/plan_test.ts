@@ -1,10 +1,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { findPlanError, formatPlan, type Instruction, type Plan, storeAllPlan, validatePlan } from "./plan.ts";
+import {
+  findPlanError,
+  formatPlan,
+  type Instruction,
+  type Plan,
+  storeAllPlan,
+  validatePlan,
+} from "./plan.ts";
 import { PlanInvalid } from "./errors.ts";
 
-const plan = (stages: number, instructions: Instruction[]): Plan => ({ strategy: "test", stages, instructions });
+const plan = (stages: number, instructions: Instruction[]): Plan => ({
+  strategy: "test",
+  stages,
+  instructions,
+});
 
 test("storeAllPlan is valid for every chain length", () => {
   for (let n = 1; n <= 40; n++) assert.equal(findPlanError(storeAllPlan(n), n), undefined);
@@ -27,7 +38,10 @@ test("validatePlan rejects a double free with its index", () => {
 });
 
 test("validatePlan rejects a backward whose tape is missing", () => {
-  const p = plan(1, [{ op: "forward", stage: 0, record: false }, { op: "loss" }, { op: "backward", stage: 0 }]);
+  const p = plan(1, [{ op: "forward", stage: 0, record: false }, { op: "loss" }, {
+    op: "backward",
+    stage: 0,
+  }]);
   const e = findPlanError(p, 1);
   assert.equal(e?.index, 2);
   assert.match(e!.message, /backward 0 has no tape/);
@@ -50,13 +64,20 @@ test("validatePlan rejects a chain not fully reversed", () => {
 test("validatePlan rejects a plan for another chain length and unknown instructions", () => {
   assert.match(findPlanError(storeAllPlan(3), 4)!.message, /plan is for 3 stages but the chain has 4/);
   const bad = plan(1, [{ op: "jump" } as unknown as Instruction]);
-  assert.match(findPlanError(bad, 1)!.message, /unknown instruction.*valid ops: forward, loss, backward, free/);
+  assert.match(
+    findPlanError(bad, 1)!.message,
+    /unknown instruction.*valid ops: forward, loss, backward, free/,
+  );
   assert.throws(() => validatePlan(bad, 1), PlanInvalid);
 });
 
 test("validatePlan rejects every random single-instruction corruption of store-all that breaks it", () => {
   const arbInstruction = fc.oneof(
-    fc.record({ op: fc.constant("forward" as const), stage: fc.integer({ min: -1, max: 6 }), record: fc.boolean() }),
+    fc.record({
+      op: fc.constant("forward" as const),
+      stage: fc.integer({ min: -1, max: 6 }),
+      record: fc.boolean(),
+    }),
     fc.record({ op: fc.constant("backward" as const), stage: fc.integer({ min: -1, max: 6 }) }),
     fc.record({ op: fc.constant("free" as const), value: fc.integer({ min: -1, max: 7 }) }),
     fc.constant({ op: "loss" as const }),

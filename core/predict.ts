@@ -84,7 +84,11 @@ function replay(profile: Profile, plan: Plan, visit?: (step: TraceStep) => void)
   const st = profile.stages;
   const n = st.length;
   if (plan.stages !== n) {
-    throw new InvalidArgument({ name: "plan.stages", value: plan.stages, expected: `${n}, the profile's stage count` });
+    throw new InvalidArgument({
+      name: "plan.stages",
+      value: plan.stages,
+      expected: `${n}, the profile's stage count`,
+    });
   }
   const a = (k: number) => (k === 0 ? 0 : st[k - 1]!.outputBytes);
   // x_k may exist in several versions: the slot's, and older ones a tape still holds after

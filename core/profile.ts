@@ -92,7 +92,9 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
       return mem.activationPeak - before;
     };
     let discardOut: Tensor | null = null;
-    const forwardPeakDiscard = peakOf(() => (discardOut = forwardStage(meta, chain, params, i, x, false, key).output));
+    const forwardPeakDiscard = peakOf(
+      () => (discardOut = forwardStage(meta, chain, params, i, x, false, key).output),
+    );
     const outputBytes = discardOut!.storage.bytes;
     discardOut!.release();
     const before = mem.activationLive;
@@ -140,7 +142,9 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
   xn.release();
   y.release();
   releaseParams(params);
-  const lossTime = stages.length ? ms(5 * (stages[n - 1]!.outputBytes / 4), 2 * stages[n - 1]!.outputBytes) : 0;
+  const lossTime = stages.length
+    ? ms(5 * (stages[n - 1]!.outputBytes / 4), 2 * stages[n - 1]!.outputBytes)
+    : 0;
   return { chain: chain.name, batch, source: "static", stages, loss: { peak: lossPeak, time: lossTime } };
 }
 
@@ -191,7 +195,12 @@ export async function measureProfile(
     for (let i = 0; i < chain.stages.length; i++) {
       const x = i === 0 && chain.input.dtype === "i32"
         ? backend.upload(new Int32Array(shapes[0]!.reduce((a, b) => a * b, 1)), shapes[0]!, "i32", "io")
-        : backend.upload(new Float32Array(shapes[i]!.reduce((a, b) => a * b, 1)).fill(0.1), shapes[i]!, "f32", "io");
+        : backend.upload(
+          new Float32Array(shapes[i]!.reduce((a, b) => a * b, 1)).fill(0.1),
+          shapes[i]!,
+          "f32",
+          "io",
+        );
       const fwd: number[] = [];
       const bwd: number[] = [];
       for (let r = 0; r < warmup + repeats; r++) {
@@ -213,7 +222,10 @@ export async function measureProfile(
       x.release();
       stages.push({ ...base.stages[i]!, forwardTime: median(fwd), backwardTime: median(bwd) });
     }
-    const loss = { peak: base.loss.peak, time: median(await timeLoss(chain, backend, batch, warmup, repeats)) };
+    const loss = {
+      peak: base.loss.peak,
+      time: median(await timeLoss(chain, backend, batch, warmup, repeats)),
+    };
     return { ...base, source: `measured:${backend.name}`, stages, loss };
   } finally {
     releaseParams(params);
@@ -222,10 +234,21 @@ export async function measureProfile(
 }
 
 /** `warmup + repeats` runs of the loss (forward and its gradient) on a constant x_n; the timed ones, ms. */
-async function timeLoss(chain: Chain, backend: Backend, batch: number, warmup: number, repeats: number): Promise<number[]> {
+async function timeLoss(
+  chain: Chain,
+  backend: Backend,
+  batch: number,
+  warmup: number,
+  repeats: number,
+): Promise<number[]> {
   const shapes = activationShapes(chain, batch);
   const xnShape = shapes[chain.stages.length]!;
-  const xn = backend.upload(new Float32Array(xnShape.reduce((a, b) => a * b, 1)).fill(0.1), xnShape, "f32", "io");
+  const xn = backend.upload(
+    new Float32Array(xnShape.reduce((a, b) => a * b, 1)).fill(0.1),
+    xnShape,
+    "f32",
+    "io",
+  );
   const yShape = [batch, ...chain.target.shape];
   const y = backend.upload(new Int32Array(yShape.reduce((a, b) => a * b, 1)), yShape, "i32", "io");
   const times: number[] = [];

@@ -21,7 +21,10 @@ test("measureProfile keeps the static bytes and takes the median of the repeats"
   const p = await measureProfile(chain, new TimedMeta(), 4, { repeats: 3, warmup: 0 });
   const bytes = staticProfile(chain, 4);
   assert.equal(p.source, "measured:meta");
-  assert.deepEqual(p.stages.map((s) => [s.outputBytes, s.tapeBytes, s.backwardPeak]), bytes.stages.map((s) => [s.outputBytes, s.tapeBytes, s.backwardPeak]));
+  assert.deepEqual(
+    p.stages.map((s) => [s.outputBytes, s.tapeBytes, s.backwardPeak]),
+    bytes.stages.map((s) => [s.outputBytes, s.tapeBytes, s.backwardPeak]),
+  );
   assert.equal(p.loss.peak, bytes.loss.peak);
   for (const s of p.stages) {
     // repeats took 30, 2 and 10 ms (plus the meta kernels and any stall): the median is the 10 ms one
@@ -37,5 +40,8 @@ test("measureProfile times the loss on the backend instead of keeping the cost m
 });
 
 test("measureProfile rejects a repeat count below one, naming the value", async () => {
-  await assert.rejects(measureProfile(chain, new MetaBackend(), 4, { repeats: 0 }), /repeats must be a positive integer; got 0/);
+  await assert.rejects(
+    measureProfile(chain, new MetaBackend(), 4, { repeats: 0 }),
+    /repeats must be a positive integer; got 0/,
+  );
 });

@@ -81,7 +81,10 @@ export class Tape {
       grads.delete(node.out);
       const kinds = node.inputs.map((t) => (isParam.has(t) ? "parameterGradient" as const : undefined));
       // the map held dy's only reference (refs 1): the rule may overwrite it, as it is dropped next
-      const gin = node.op.backward(b, node.saved, node.attrs as never, dy, { kinds, dyIsScratch: dy.storage.refs === 1 });
+      const gin = node.op.backward(b, node.saved, node.attrs as never, dy, {
+        kinds,
+        dyIsScratch: dy.storage.refs === 1,
+      });
       dy.release();
       for (let j = 0; j < node.inputs.length; j++) {
         const g = gin[j];

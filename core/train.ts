@@ -9,7 +9,7 @@ import type { Chain } from "./chain.ts";
 import type { Dataset } from "./data.ts";
 import { InvalidArgument, NonFiniteLoss, type RematError } from "./errors.ts";
 import type { MemoryReport } from "./memory.ts";
-import { adamw, OptimizerState, type OptimizerSpec } from "./optim/optimizer.ts";
+import { adamw, type OptimizerSpec, OptimizerState } from "./optim/optimizer.ts";
 import { initParams, type Params, releaseParams } from "./params.ts";
 import { type Plan, storeAllPlan } from "./plan.ts";
 import { attempt, Scheduler } from "./scheduler.ts";
@@ -82,7 +82,9 @@ export function train(
     const backend = yield* BackendService;
     const scheduler = yield* Scheduler;
     yield* attempt(() => checkOptions(options));
-    const plan = typeof options.plan === "function" ? options.plan(chain) : options.plan ?? storeAllPlan(chain.stages.length);
+    const plan = typeof options.plan === "function"
+      ? options.plan(chain)
+      : options.plan ?? storeAllPlan(chain.stages.length);
     const seed = options.seed ?? 0;
     const params = options.params ?? initParams(chain, backend, seed);
     const optimizer = yield* Effect.acquireRelease(
@@ -110,7 +112,9 @@ export function train(
         yield* Effect.yieldNow;
       }
     });
-    yield* run.pipe(Effect.onError(() => Effect.sync(() => options.params ? undefined : releaseParams(params))));
+    yield* run.pipe(
+      Effect.onError(() => Effect.sync(() => options.params ? undefined : releaseParams(params))),
+    );
     return { history, params, plan, memory: backend.memory.report() };
   }).pipe(Effect.scoped);
 }
@@ -128,21 +132,40 @@ export function train(
  * console.log(x.shape, y.shape); // [16, 2] [16]
  * ```
  */
-export function uploadBatch(backend: Backend, chain: Chain, data: Dataset, step: number, size: number): StepBatch {
+export function uploadBatch(
+  backend: Backend,
+  chain: Chain,
+  data: Dataset,
+  step: number,
+  size: number,
+): StepBatch {
   const host = data.batch(step, size);
   const xShape = [size, ...chain.input.shape];
   const yShape = [size, ...chain.target.shape];
   const xSize = xShape.reduce((a, b) => a * b, 1);
   const ySize = yShape.reduce((a, b) => a * b, 1);
   if (host.x.length !== xSize) {
-    throw new InvalidArgument({ name: `${data.name} batch x length`, value: host.x.length, expected: `${xSize} for shape [${xShape}]` });
+    throw new InvalidArgument({
+      name: `${data.name} batch x length`,
+      value: host.x.length,
+      expected: `${xSize} for shape [${xShape}]`,
+    });
   }
   if (host.y.length !== ySize) {
-    throw new InvalidArgument({ name: `${data.name} batch y length`, value: host.y.length, expected: `${ySize} for shape [${yShape}]` });
+    throw new InvalidArgument({
+      name: `${data.name} batch y length`,
+      value: host.y.length,
+      expected: `${ySize} for shape [${yShape}]`,
+    });
   }
   const x = chain.input.dtype === "i32"
     ? backend.upload(host.x instanceof Int32Array ? host.x : Int32Array.from(host.x), xShape, "i32", "io")
-    : backend.upload(host.x instanceof Float32Array ? host.x : Float32Array.from(host.x), xShape, "f32", "io");
+    : backend.upload(
+      host.x instanceof Float32Array ? host.x : Float32Array.from(host.x),
+      xShape,
+      "f32",
+      "io",
+    );
   const y = backend.upload(host.y, yShape, "i32", "io");
   return { x, y };
 }
@@ -150,6 +173,8 @@ export function uploadBatch(backend: Backend, chain: Chain, data: Dataset, step:
 function checkOptions(o: TrainOptions): void {
   for (const name of ["steps", "batch"] as const) {
     const v = o[name];
-    if (!Number.isInteger(v) || v < 1) throw new InvalidArgument({ name, value: v, expected: "a positive integer" });
+    if (!Number.isInteger(v) || v < 1) {
+      throw new InvalidArgument({ name, value: v, expected: "a positive integer" });
+    }
   }
 }

@@ -4,7 +4,8 @@
  */
 
 /** About four kilobytes of plain English prose on memory and recomputation. */
-export const CORPUS: string = `The lighthouse keeper had a small notebook and a long staircase. Every evening he climbed
+export const CORPUS: string =
+  `The lighthouse keeper had a small notebook and a long staircase. Every evening he climbed
 the stairs, and on every landing he wrote one word in the notebook, so that in the morning,
 walking down, he could remember what he had thought on the way up. The notebook was thin,
 and there were many landings, so he could not write everything. He wrote a word on every

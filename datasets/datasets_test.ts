@@ -191,7 +191,10 @@ describe("textWindows", () => {
       assert.ok(e instanceof InvalidArgument);
       assert.equal(e.name, "seqLen");
       assert.equal(e.value, 6);
-      assert.match(e.message, /invalid seqLen: got 6; expected an integer in 1\.\.5 for a text of 6 characters/);
+      assert.match(
+        e.message,
+        /invalid seqLen: got 6; expected an integer in 1\.\.5 for a text of 6 characters/,
+      );
       return true;
     });
     assert.throws(() => textWindows(CORPUS.length), InvalidArgument);

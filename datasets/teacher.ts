@@ -31,8 +31,14 @@ export function teacher(options: TeacherOptions): Dataset {
   const { inputs, classes } = options;
   const hidden = options.hidden ?? 32;
   const seed = options.seed ?? 0;
-  const w1 = Float64Array.from({ length: inputs * hidden }, (_, i) => normalAt(seed, 1, i) / Math.sqrt(inputs));
-  const w2 = Float64Array.from({ length: hidden * classes }, (_, i) => normalAt(seed, 2, i) / Math.sqrt(hidden));
+  const w1 = Float64Array.from(
+    { length: inputs * hidden },
+    (_, i) => normalAt(seed, 1, i) / Math.sqrt(inputs),
+  );
+  const w2 = Float64Array.from(
+    { length: hidden * classes },
+    (_, i) => normalAt(seed, 2, i) / Math.sqrt(hidden),
+  );
   const h = new Float64Array(hidden);
   return {
     name: `teacher(inputs=${inputs}, classes=${classes})`,

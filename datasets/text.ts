@@ -39,7 +39,11 @@ export function vocabularyOf(text: string): Vocabulary {
       Int32Array.from([...t], (c) => {
         const id = index.get(c);
         if (id === undefined) {
-          throw new InvalidArgument({ name: "character", value: c, expected: `one of the ${list.length} characters of the vocabulary` });
+          throw new InvalidArgument({
+            name: "character",
+            value: c,
+            expected: `one of the ${list.length} characters of the vocabulary`,
+          });
         }
         return id;
       }),
@@ -58,13 +62,20 @@ export function vocabularyOf(text: string): Vocabulary {
  * console.log(data.vocab.decode(x.subarray(0, 32)));
  * ```
  */
-export function textWindows(seqLen: number, options: { text?: string; seed?: number } = {}): Dataset & { vocab: Vocabulary } {
+export function textWindows(
+  seqLen: number,
+  options: { text?: string; seed?: number } = {},
+): Dataset & { vocab: Vocabulary } {
   const text = options.text ?? CORPUS;
   const seed = options.seed ?? 0;
   const vocab = vocabularyOf(text);
   const ids = vocab.encode(text);
   if (!Number.isInteger(seqLen) || seqLen < 1 || ids.length < seqLen + 1) {
-    throw new InvalidArgument({ name: "seqLen", value: seqLen, expected: `an integer in 1..${ids.length - 1} for a text of ${ids.length} characters` });
+    throw new InvalidArgument({
+      name: "seqLen",
+      value: seqLen,
+      expected: `an integer in 1..${ids.length - 1} for a text of ${ids.length} characters`,
+    });
   }
   return {
     name: `text(${ids.length} chars, vocab ${vocab.size})`,

@@ -36,8 +36,17 @@ const str = { type: "string" } as const;
 const { values } = parseArgs({
   options: {
     backend: { type: "string", default: "webgpu" },
-    layers: str, "d-model": str, heads: str, "seq-len": str, batch: str, steps: str, budget: str, lr: str,
-    strategy: { type: "string", default: "optimal" }, slots: str, every: str,
+    layers: str,
+    "d-model": str,
+    heads: str,
+    "seq-len": str,
+    batch: str,
+    steps: str,
+    budget: str,
+    lr: str,
+    strategy: { type: "string", default: "optimal" },
+    slots: str,
+    every: str,
     help: { type: "boolean", default: false },
   },
   strict: true,
@@ -61,7 +70,13 @@ function num(name: string, fallback: number, integer = true): number {
 try {
   const seqLen = num("seq-len", 256), batch = num("batch", 16), steps = num("steps", 20);
   const data = textWindows(seqLen);
-  const chain = gpt({ layers: num("layers", 12), dModel: num("d-model", 512), heads: num("heads", 8), seqLen, vocab: data.vocab.size });
+  const chain = gpt({
+    layers: num("layers", 12),
+    dModel: num("d-model", 512),
+    heads: num("heads", 8),
+    seqLen,
+    vocab: data.vocab.size,
+  });
   const profile = staticProfile(chain, batch);
   const full = storeAll(profile).summary().predictedPeakBytes;
   const fraction = num("budget", 0.25, false);
@@ -76,8 +91,16 @@ try {
   const backend = await createBackend(values.backend!);
   console.log(`backend ${backend.device}`);
   console.log(`model   ${chain.name}, ${chain.stages.length} stages, batch ${batch} × ${seqLen} tokens`);
-  console.log(`memory  store-all would peak at ${formatBytes(full)}; budget ${formatBytes(bytes)} (${(100 * fraction).toFixed(0)}%)`);
-  console.log(`plan    ${plan.strategy}: predicted peak ${formatBytes(summary.predictedPeakBytes)}, ${summary.untapedForwards} recomputed forwards per step`);
+  console.log(
+    `memory  store-all would peak at ${formatBytes(full)}; budget ${formatBytes(bytes)} (${
+      (100 * fraction).toFixed(0)
+    }%)`,
+  );
+  console.log(
+    `plan    ${plan.strategy}: predicted peak ${
+      formatBytes(summary.predictedPeakBytes)
+    }, ${summary.untapedForwards} recomputed forwards per step`,
+  );
   const bar = new ProgressBar(steps, "gpu");
   const result = await Effect.runPromise(
     train(chain, data, {
@@ -85,7 +108,11 @@ try {
       batch,
       optimizer: adamw({ lr: num("lr", 1e-3, false) }),
       plan,
-      onStep: (r) => bar.update(r.step + 1, `loss ${r.loss.toFixed(4)}  ${r.ms.toFixed(0)} ms/step  peak ${formatBytes(r.peakBytes)}`),
+      onStep: (r) =>
+        bar.update(
+          r.step + 1,
+          `loss ${r.loss.toFixed(4)}  ${r.ms.toFixed(0)} ms/step  peak ${formatBytes(r.peakBytes)}`,
+        ),
     }).pipe(Effect.provide(withBackend(backend))),
   );
   bar.done();
@@ -93,9 +120,21 @@ try {
   const timed = h.length > 2 ? h.slice(2) : h; // the first steps compile pipelines
   const ms = timed.map((r) => r.ms).sort((a, b) => a - b)[Math.floor(timed.length / 2)]!;
   const measured = Math.max(...h.map((r) => r.peakBytes));
-  console.log(`time    ${ms.toFixed(1)} ms/step (median after warm-up), ${(batch * seqLen / (ms / 1000)).toFixed(0)} tokens/s`);
-  console.log(`memory  peak activations measured ${formatBytes(measured)}, predicted ${formatBytes(summary.predictedPeakBytes)}${measured === summary.predictedPeakBytes ? " (equal)" : " (DIFFERENT)"}`);
-  console.log(`        parameters+optimizer ${formatBytes(result.memory.stateBytes)}${backend.name === "webgpu" ? `, buffer pool ${formatBytes((backend as WebGpuBackend).pooledBytes)}` : ""}`);
+  console.log(
+    `time    ${ms.toFixed(1)} ms/step (median after warm-up), ${
+      (batch * seqLen / (ms / 1000)).toFixed(0)
+    } tokens/s`,
+  );
+  console.log(
+    `memory  peak activations measured ${formatBytes(measured)}, predicted ${
+      formatBytes(summary.predictedPeakBytes)
+    }${measured === summary.predictedPeakBytes ? " (equal)" : " (DIFFERENT)"}`,
+  );
+  console.log(
+    `        parameters+optimizer ${formatBytes(result.memory.stateBytes)}${
+      backend.name === "webgpu" ? `, buffer pool ${formatBytes((backend as WebGpuBackend).pooledBytes)}` : ""
+    }`,
+  );
   console.log(`loss    ${h[0]!.loss.toFixed(4)} → ${h[h.length - 1]!.loss.toFixed(4)}`);
   backend.dispose();
 } catch (e) {

@@ -28,7 +28,9 @@ export class ProgressBar {
   update(done: number, suffix = ""): void {
     const frac = this.total === 0 ? 1 : done / this.total;
     const filled = Math.round(frac * this.width);
-    const line = `${this.label} [${"#".repeat(filled)}${".".repeat(this.width - filled)}] ${done}/${this.total} ${suffix}`;
+    const line = `${this.label} [${"#".repeat(filled)}${
+      ".".repeat(this.width - filled)
+    }] ${done}/${this.total} ${suffix}`;
     if (this.#tty) {
       process.stderr.write(`\r\x1b[2K${line}`);
     } else {

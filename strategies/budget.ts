@@ -141,7 +141,9 @@ export function budget(profile: Profile, options: BudgetOptions): StrategyPlan {
     if (m.peak <= bytes && m.time < best.time) best = m;
     return m.peak <= bytes;
   };
-  const knap = ctx.knapsack ??= n > BUDGET_DP_MAX_STAGES ? greedyKnapsack(ctx.value, ctx.weight) : dpKnapsack(ctx.value, ctx.weight);
+  const knap = ctx.knapsack ??= n > BUDGET_DP_MAX_STAGES
+    ? greedyKnapsack(ctx.value, ctx.weight)
+    : dpKnapsack(ctx.value, ctx.weight);
   // Capacity −1 stands for the smallest member (fits); knap.max stores everything (store-all: too big).
   let lo = -1, hi = knap.max;
   while (hi - lo > 1) {

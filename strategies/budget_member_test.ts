@@ -17,6 +17,9 @@ test("memberSchedule runs stored stages once and recomputed ones twice, as a val
   const start = Uint8Array.of(1, 0, 0, 1, 0, 0);
   const plan = emitSchedule(memberSchedule(stored, start), 6, "budget");
   assert.equal(findPlanError(plan, 6), undefined);
-  const forwards = Array.from({ length: 6 }, (_, i) => plan.instructions.filter((x) => x.op === "forward" && x.stage === i).length);
+  const forwards = Array.from(
+    { length: 6 },
+    (_, i) => plan.instructions.filter((x) => x.op === "forward" && x.stage === i).length,
+  );
   assert.deepEqual(forwards, [2, 2, 1, 2, 2, 1]);
 });

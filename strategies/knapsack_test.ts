@@ -14,22 +14,30 @@ function bruteBest(value: number[], weight: number[], capacity: number): number 
   return best;
 }
 
-const items = fc.array(fc.record({ v: fc.integer({ min: 0, max: 20 }), w: fc.integer({ min: 0, max: 9 }) }), { minLength: 1, maxLength: 9 });
+const items = fc.array(fc.record({ v: fc.integer({ min: 0, max: 20 }), w: fc.integer({ min: 0, max: 9 }) }), {
+  minLength: 1,
+  maxLength: 9,
+});
 
 test("dpKnapsack with one unit per weight unit is the exact knapsack at every capacity", () => {
-  fc.assert(fc.property(items, (its) => {
-    const value = Float64Array.from(its, (i) => i.v), weight = Float64Array.from(its, (i) => i.w);
-    const total = its.reduce((a, i) => a + i.w, 0);
-    const k = dpKnapsack(value, weight, Math.max(1, total));
-    for (let c = 0; c <= k.max; c++) {
-      const taken = k.select(c);
-      let v = 0, w = 0;
-      taken.forEach((t, i) => t && ((v += value[i]!), (w += weight[i]!)));
-      assert.ok(w <= c || total === 0, `weight ${w} over capacity ${c}`);
-      assert.equal(v, bruteBest([...value], [...weight], total === 0 ? Infinity : c));
-      for (let i = 0; i < its.length; i++) if (taken[i]) assert.ok(value[i]! > 0, "a zero-value item is never taken");
-    }
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(items, (its) => {
+      const value = Float64Array.from(its, (i) => i.v), weight = Float64Array.from(its, (i) => i.w);
+      const total = its.reduce((a, i) => a + i.w, 0);
+      const k = dpKnapsack(value, weight, Math.max(1, total));
+      for (let c = 0; c <= k.max; c++) {
+        const taken = k.select(c);
+        let v = 0, w = 0;
+        taken.forEach((t, i) => t && ((v += value[i]!), (w += weight[i]!)));
+        assert.ok(w <= c || total === 0, `weight ${w} over capacity ${c}`);
+        assert.equal(v, bruteBest([...value], [...weight], total === 0 ? Infinity : c));
+        for (let i = 0; i < its.length; i++) {
+          if (taken[i]) assert.ok(value[i]! > 0, "a zero-value item is never taken");
+        }
+      }
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test("greedyKnapsack takes items by value per byte, zero weights first, later items on ties", () => {

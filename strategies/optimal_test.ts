@@ -595,7 +595,10 @@ test("on physical chains of ≤ 3 stages whose tapes hold their inputs, nothing 
         const plan = optimal(profile, { bytes });
         assert.ok(peakOf(profile, plan) <= bytes);
         const mine = timeOf(profile, plan);
-        assert.ok(any.time <= mine + 1e-9, `budget ${bytes}: the search over all plans (${any.time}) is slower than optimal (${mine})`);
+        assert.ok(
+          any.time <= mine + 1e-9,
+          `budget ${bytes}: the search over all plans (${any.time}) is slower than optimal (${mine})`,
+        );
       }
     }),
     { numRuns: 50 },
@@ -648,11 +651,15 @@ test("even when every tape holds its input, freeing a checkpoint before its back
   // class takes 10: it keeps x1 only to recompute x2 for the backward of stage 2, frees x1
   // right after (the recording of stage 2 and its backward then fit), and recomputes x1 from
   // x0 later. In the class a checkpoint stays until its own backward.
-  const profile = synthetic([
-    [1, 0, true, false, 1, 1, 0, 1, 1],
-    [2, 0, true, false, 2, 2, 1, 1, 1],
-    [4, 0, true, false, 4, 4, 5, 1, 1],
-  ], 6, 0);
+  const profile = synthetic(
+    [
+      [1, 0, true, false, 1, 1, 0, 1, 1],
+      [2, 0, true, false, 2, 2, 1, 1, 1],
+      [4, 0, true, false, 4, 4, 5, 1, 1],
+    ],
+    6,
+    0,
+  );
   const faster = fastestAnyPlan(profile, 11)!;
   assert.equal(findPlanError(faster.plan, 3), undefined);
   assert.ok(peakOf(profile, faster.plan) <= 11);

@@ -57,7 +57,11 @@ function mostUnits(model: Model): number {
 }
 
 /** Bytes per unit for a budget: exact (gcd) when affordable, else bytes / slots. */
-export function unitFor(model: Model, bytes: number, slots: number | undefined): { u: number; exact: boolean } {
+export function unitFor(
+  model: Model,
+  bytes: number,
+  slots: number | undefined,
+): { u: number; exact: boolean } {
   const { n } = model;
   let g = 0;
   let integral = Number.isInteger(model.lossPeak);
@@ -89,7 +93,12 @@ export function unitFor(model: Model, bytes: number, slots: number | undefined):
 }
 
 /** The fastest schedule within `bytes` under the discretised program, or null if none is found. */
-export function solve(model: Model, bytes: number, slots: number | undefined, overbook = OVERBOOK): OptimalResult | null {
+export function solve(
+  model: Model,
+  bytes: number,
+  slots: number | undefined,
+  overbook = OVERBOOK,
+): OptimalResult | null {
   const { u, exact } = unitFor(model, bytes, slots);
   const M = Math.floor(bytes / u);
   // Inexact units: fill the table past the budget, then take the largest index whose

@@ -253,7 +253,6 @@ describe("emitSchedule", () => {
     return { strategy, stages: n, instructions: out };
   }
 
-
   /** A random schedule solving [i, l] (l = n: with the loss), from a seeded generator. */
   function randomSchedule(n: number, seed: number): Schedule {
     let x = seed >>> 0 || 1;

@@ -19,7 +19,13 @@ export type Schedule =
    * [i, l]: forward i..j-1 without tape keeping x_j (freeing the ones between), solve
    * [j, l] (`tail`), then solve [i, j-1] (`head`) from x_i, which stayed.
    */
-  | { readonly kind: "leaf"; readonly from: number; readonly to: number; readonly tail: Schedule; readonly head: Schedule };
+  | {
+    readonly kind: "leaf";
+    readonly from: number;
+    readonly to: number;
+    readonly tail: Schedule;
+    readonly head: Schedule;
+  };
 
 /**
  * The flat plan of a schedule for a chain of `n` stages (the schedule solves [0, n]).

@@ -66,7 +66,9 @@ export function sqrtSegment(profile: Profile): number {
  * ```
  */
 export function everyKFromEnd(n: number, k: number): number[] {
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`everyKFromEnd: k must be an integer ≥ 1; got ${k}`);
+  if (!Number.isInteger(k) || k < 1) {
+    throw new RangeError(`everyKFromEnd: k must be an integer ≥ 1; got ${k}`);
+  }
   const checkpoints: number[] = [];
   for (let c = n - k; c > 0; c -= k) checkpoints.push(c);
   return checkpoints.reverse();

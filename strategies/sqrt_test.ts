@@ -7,7 +7,10 @@ import { everyKFromEnd, sqrt, sqrtSegment } from "./sqrt.ts";
 import { everyK } from "./uniform.ts";
 
 const forwardsPerStage = (plan: ReturnType<typeof sqrt>, n: number) =>
-  Array.from({ length: n }, (_, i) => plan.instructions.filter((x) => x.op === "forward" && x.stage === i).length);
+  Array.from(
+    { length: n },
+    (_, i) => plan.instructions.filter((x) => x.op === "forward" && x.stage === i).length,
+  );
 
 test("everyKFromEnd counts checkpoints from the end; the first segment takes the remainder", () => {
   assert.deepEqual(everyKFromEnd(10, 3), [1, 4, 7]);
@@ -17,14 +20,20 @@ test("everyKFromEnd counts checkpoints from the end; the first segment takes the
 });
 
 test("sqrt keeps its last k stages taped from the first sweep and recomputes every other stage once", () => {
-  fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 8, max: 128 }), (depth, hidden) => {
-    const profile = staticProfile(mlp({ depth, width: 32, hidden, classes: 10 }), 8);
-    const n = profile.stages.length, k = sqrtSegment(profile);
-    const plan = sqrt(profile);
-    assert.equal(findPlanError(plan, n), undefined);
-    const tail = Math.min(n, k);
-    assert.deepEqual(forwardsPerStage(plan, n), Array.from({ length: n }, (_, i) => (i >= n - tail ? 1 : 2)));
-  }), { numRuns: 60 });
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 8, max: 128 }), (depth, hidden) => {
+      const profile = staticProfile(mlp({ depth, width: 32, hidden, classes: 10 }), 8);
+      const n = profile.stages.length, k = sqrtSegment(profile);
+      const plan = sqrt(profile);
+      assert.equal(findPlanError(plan, n), undefined);
+      const tail = Math.min(n, k);
+      assert.deepEqual(
+        forwardsPerStage(plan, n),
+        Array.from({ length: n }, (_, i) => (i >= n - tail ? 1 : 2)),
+      );
+    }),
+    { numRuns: 60 },
+  );
 });
 
 test("on the reference MLP, counting from the end saves recomputed forwards at the same peak", () => {
@@ -34,6 +43,9 @@ test("on the reference MLP, counting from the end saves recomputed forwards at t
   const fromEnd = sqrt(profile).summary();
   assert.equal(k, 3);
   assert.equal(fromEnd.predictedPeakBytes, fromStart.predictedPeakBytes);
-  assert.ok(fromEnd.predictedTime < fromStart.predictedTime, `${fromEnd.predictedTime} < ${fromStart.predictedTime}`);
+  assert.ok(
+    fromEnd.predictedTime < fromStart.predictedTime,
+    `${fromEnd.predictedTime} < ${fromStart.predictedTime}`,
+  );
   assert.equal(fromEnd.forwardsPerStage.reduce((a, f) => a + f, 0), n + (n - k));
 });

@@ -29,7 +29,11 @@ export function uniform(profile: Profile, options: UniformOptions): StrategyPlan
   const n = profile.stages.length;
   const k = options.every;
   if (!Number.isInteger(k) || k < 1) {
-    throw new InvalidArgument({ name: "every", value: k, expected: `a positive integer (the chain has ${n} stages)` });
+    throw new InvalidArgument({
+      name: "every",
+      value: k,
+      expected: `a positive integer (the chain has ${n} stages)`,
+    });
   }
   return planOf(checkpointSchedule(everyK(n, k), n), profile, `uniform(every=${k})`);
 }

@@ -2,7 +2,18 @@
  * The CPU reference backend: storage is a plain TypedArray, kernels are plain functions.
  * @module
  */
-import { type Backend, type DType, type HostArray, type KernelTable, MemoryAccountant, type MemoryKind, type Shape, sizeOf, Storage, Tensor } from "@remat/core";
+import {
+  type Backend,
+  type DType,
+  type HostArray,
+  type KernelTable,
+  MemoryAccountant,
+  type MemoryKind,
+  type Shape,
+  sizeOf,
+  Storage,
+  Tensor,
+} from "@remat/core";
 import { makeCpuKernels } from "./kernels.ts";
 
 /**

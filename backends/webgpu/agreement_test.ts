@@ -2,4 +2,7 @@ import { runBackendAgreement } from "@remat/core/testing";
 import { CpuBackend } from "@remat/cpu";
 import { withWebGpu } from "./test_support.ts";
 
-await withWebGpu("agreement with the CPU backend (webgpu)", (make) => runBackendAgreement("webgpu", () => new CpuBackend(), make));
+await withWebGpu(
+  "agreement with the CPU backend (webgpu)",
+  (make) => runBackendAgreement("webgpu", () => new CpuBackend(), make),
+);

@@ -39,7 +39,9 @@ const HINT = "Run under Deno (navigator.gpu is built in) on a machine with a GPU
  */
 export function adapterName(adapter: GPUAdapter): string {
   const info = adapter.info;
-  const parts = [info?.description, info?.device, info?.architecture].filter((s) => typeof s === "string" && s.length > 0);
+  const parts = [info?.description, info?.device, info?.architecture].filter((s) =>
+    typeof s === "string" && s.length > 0
+  );
   return parts[0] ?? `adapter of vendor ${info?.vendor || "unknown"}`;
 }
 
@@ -69,16 +71,30 @@ export function hasWebGpu(): boolean {
  */
 export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuContext> {
   if (!hasWebGpu()) {
-    throw new BackendUnavailable({ backend: "webgpu", reason: "this runtime has no navigator.gpu", hint: HINT });
+    throw new BackendUnavailable({
+      backend: "webgpu",
+      reason: "this runtime has no navigator.gpu",
+      hint: HINT,
+    });
   }
   let adapter: GPUAdapter | null;
   try {
-    adapter = await navigator.gpu.requestAdapter({ powerPreference: options.powerPreference ?? "high-performance" });
+    adapter = await navigator.gpu.requestAdapter({
+      powerPreference: options.powerPreference ?? "high-performance",
+    });
   } catch (e) {
-    throw new BackendUnavailable({ backend: "webgpu", reason: `requestAdapter failed: ${String(e)}`, hint: HINT });
+    throw new BackendUnavailable({
+      backend: "webgpu",
+      reason: `requestAdapter failed: ${String(e)}`,
+      hint: HINT,
+    });
   }
   if (adapter === null) {
-    throw new BackendUnavailable({ backend: "webgpu", reason: "navigator.gpu.requestAdapter() found no adapter", hint: HINT });
+    throw new BackendUnavailable({
+      backend: "webgpu",
+      reason: "navigator.gpu.requestAdapter() found no adapter",
+      hint: HINT,
+    });
   }
   const limits = adapter.limits;
   try {
@@ -95,7 +111,11 @@ export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuCo
     });
     return { adapter, device, adapterName: adapterName(adapter) };
   } catch (e) {
-    throw new BackendUnavailable({ backend: "webgpu", reason: `requestDevice failed: ${String(e)}`, hint: HINT });
+    throw new BackendUnavailable({
+      backend: "webgpu",
+      reason: `requestDevice failed: ${String(e)}`,
+      hint: HINT,
+    });
   }
 }
 
@@ -111,7 +131,9 @@ export async function requestGpu(options: RequestGpuOptions = {}): Promise<GpuCo
  * }));
  * ```
  */
-export function acquireGpu(options: RequestGpuOptions = {}): Effect.Effect<GpuContext, BackendUnavailable, Scope.Scope> {
+export function acquireGpu(
+  options: RequestGpuOptions = {},
+): Effect.Effect<GpuContext, BackendUnavailable, Scope.Scope> {
   return Effect.acquireRelease(
     Effect.tryPromise({
       try: () => requestGpu(options),

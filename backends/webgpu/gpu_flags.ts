@@ -6,7 +6,13 @@
  */
 
 /** `GPUBufferUsage` bits. */
-export const USAGE = { MAP_READ: 0x0001, COPY_SRC: 0x0004, COPY_DST: 0x0008, UNIFORM: 0x0040, STORAGE: 0x0080 } as const;
+export const USAGE = {
+  MAP_READ: 0x0001,
+  COPY_SRC: 0x0004,
+  COPY_DST: 0x0008,
+  UNIFORM: 0x0040,
+  STORAGE: 0x0080,
+} as const;
 
 /** `GPUMapMode.READ`. */
 export const MAP_READ_MODE = 0x0001;

@@ -139,7 +139,10 @@ export class GpuRunner {
   async readMany(buffers: ReadonlyArray<{ buffer: GPUBuffer; bytes: number }>): Promise<ArrayBuffer[]> {
     this.checkAlive();
     const stagings = buffers.map(({ bytes }) =>
-      this.device.createBuffer({ size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: USAGE.MAP_READ | USAGE.COPY_DST })
+      this.device.createBuffer({
+        size: Math.max(4, Math.ceil(bytes / 4) * 4),
+        usage: USAGE.MAP_READ | USAGE.COPY_DST,
+      })
     );
     buffers.forEach(({ buffer, bytes }, i) => {
       if (bytes > 0) this.copy(buffer, stagings[i]!, bytes);
@@ -183,7 +186,11 @@ export class GpuRunner {
     let p = this.#pipelines.get(kernel.code);
     if (!p) {
       const module = this.device.createShaderModule({ label: kernel.key, code: kernel.code });
-      p = this.device.createComputePipeline({ label: kernel.key, layout: "auto", compute: { module, entryPoint: "main" } });
+      p = this.device.createComputePipeline({
+        label: kernel.key,
+        layout: "auto",
+        compute: { module, entryPoint: "main" },
+      });
       this.#pipelines.set(kernel.code, p);
     }
     return p;

@@ -36,7 +36,10 @@ export async function makeWebGpuBackend(): Promise<WebGpuBackend> {
  * in a runtime without WebGPU, a test of the typed error.
  * @param what the suites' subject, for the fallback test's name
  */
-export async function withWebGpu(what: string, register: (make: () => Promise<WebGpuBackend>) => void): Promise<void> {
+export async function withWebGpu(
+  what: string,
+  register: (make: () => Promise<WebGpuBackend>) => void,
+): Promise<void> {
   if (!hasWebGpu()) {
     test(`${what}: this runtime has no WebGPU, and WebGpuBackend.create says so with BackendUnavailable`, async () => {
       await assert.rejects(() => WebGpuBackend.create(), (e: unknown) => {

@@ -5,7 +5,19 @@
  * buffers are reported apart (`pooledBytes`).
  * @module
  */
-import { type Backend, type DType, type HostArray, InvalidArgument, type KernelTable, MemoryAccountant, type MemoryKind, type Shape, sizeOf, Storage, Tensor } from "@remat/core";
+import {
+  type Backend,
+  type DType,
+  type HostArray,
+  InvalidArgument,
+  type KernelTable,
+  MemoryAccountant,
+  type MemoryKind,
+  type Shape,
+  sizeOf,
+  Storage,
+  Tensor,
+} from "@remat/core";
 import { BufferPool } from "./buffer_pool.ts";
 import { type GpuContext, requestGpu, type RequestGpuOptions } from "./device.ts";
 import { GpuRunner } from "./gpu_runner.ts";
@@ -90,7 +102,11 @@ export class WebGpuBackend implements Backend {
     }
     const buffer = this.pool.take(bytes);
     const pool = this.pool;
-    return new Tensor(shape, dtype, new Storage(buffer, bytes, kind, this.memory, (h) => pool.give(h as GPUBuffer)));
+    return new Tensor(
+      shape,
+      dtype,
+      new Storage(buffer, bytes, kind, this.memory, (h) => pool.give(h as GPUBuffer)),
+    );
   }
 
   upload<D extends DType>(data: HostArray<D>, shape: Shape, dtype: D, kind?: MemoryKind): Tensor {
@@ -98,7 +114,11 @@ export class WebGpuBackend implements Backend {
     if (t.size === 0) return t;
     if (data.length < t.size) {
       t.release();
-      throw new InvalidArgument({ name: "upload data", value: `${data.length} elements`, expected: `at least ${t.size} for shape [${shape.join(", ")}]` });
+      throw new InvalidArgument({
+        name: "upload data",
+        value: `${data.length} elements`,
+        expected: `at least ${t.size} for shape [${shape.join(", ")}]`,
+      });
     }
     // A pooled buffer may still be read by queued commands: submit them before the write.
     this.runner.submit();

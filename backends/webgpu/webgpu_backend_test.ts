@@ -29,7 +29,11 @@ await withWebGpu("WebGpuBackend", (make) => {
       const b = bk.alloc([999], "f32"); // same size class
       assert.equal(bk.pool.stats.created, before, "no new buffer");
       assert.equal(bk.pooledBytes, 0);
-      assert.deepEqual([...(await bk.read(b))].every((v) => v === 0), true, "alloc is zero-filled even when reused");
+      assert.deepEqual(
+        [...(await bk.read(b))].every((v) => v === 0),
+        true,
+        "alloc is zero-filled even when reused",
+      );
       b.release();
       await bk.trimPool();
       assert.equal(bk.pooledBytes, 0);
@@ -76,9 +80,14 @@ await withWebGpu("WebGpuBackend", (make) => {
     const bk = await make();
     try {
       const chain = mlp({ depth: 2, width: 8, hidden: 16, classes: 3, inputs: 2 });
-      const data = { name: "zeros", batch: (_: number, n: number) => ({ x: new Float32Array(n * 2).fill(0.5), y: new Int32Array(n) }) };
+      const data = {
+        name: "zeros",
+        batch: (_: number, n: number) => ({ x: new Float32Array(n * 2).fill(0.5), y: new Int32Array(n) }),
+      };
       const result = await Effect.runPromise(
-        train(chain, data, { steps: 2, batch: 4, plan: storeAllPlan(chain.stages.length) }).pipe(Effect.provide(withBackend(bk))),
+        train(chain, data, { steps: 2, batch: 4, plan: storeAllPlan(chain.stages.length) }).pipe(
+          Effect.provide(withBackend(bk)),
+        ),
       );
       for (const row of result.params) for (const p of row) p.release();
       const live = bk.memory.report().live;
@@ -93,7 +102,10 @@ await withWebGpu("WebGpuBackend", (make) => {
     const gpu = await requestGpu();
     const bk = new WebGpuBackend(gpu, { ownsDevice: true });
     const chain = mlp({ depth: 1, width: 4, hidden: 8, classes: 2, inputs: 2 });
-    const data = { name: "ones", batch: (_: number, n: number) => ({ x: new Float32Array(n * 2).fill(1), y: new Int32Array(n) }) };
+    const data = {
+      name: "ones",
+      batch: (_: number, n: number) => ({ x: new Float32Array(n * 2).fill(1), y: new Int32Array(n) }),
+    };
     gpu.device.destroy();
     await gpu.device.lost;
     assert.throws(() => bk.kernels.relu(bk.alloc([2], "f32")), DeviceLost);

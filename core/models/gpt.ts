@@ -39,13 +39,19 @@ export function gpt(config: GptConfig): Chain {
   const { layers, dModel, heads, seqLen, vocab } = config;
   const hidden = config.hidden ?? 4 * dModel;
   const p = config.dropout ?? 0;
-  for (const [name, v] of Object.entries({ layers, dModel, heads, seqLen, vocab, hidden })) requirePositiveInt(name, v);
+  for (const [name, v] of Object.entries({ layers, dModel, heads, seqLen, vocab, hidden })) {
+    requirePositiveInt(name, v);
+  }
   if (dModel % heads !== 0) {
     throw new InvalidArgument({ name: "heads", value: heads, expected: `a divisor of dModel=${dModel}` });
   }
-  if (!(p >= 0 && p < 1)) throw new InvalidArgument({ name: "dropout", value: p, expected: "a probability in [0, 1)" });
+  if (!(p >= 0 && p < 1)) {
+    throw new InvalidArgument({ name: "dropout", value: p, expected: "a probability in [0, 1)" });
+  }
   const stages: Stage[] = [embedStage(vocab, seqLen, dModel, p)];
-  for (let i = 0; i < layers; i++) stages.push(transformerBlock(`block${i}`, dModel, heads, hidden, layers, p));
+  for (let i = 0; i < layers; i++) {
+    stages.push(transformerBlock(`block${i}`, dModel, heads, hidden, layers, p));
+  }
   stages.push(headStage(dModel, vocab));
   return {
     name: `gpt(layers=${layers}, dModel=${dModel}, heads=${heads}, seqLen=${seqLen}, vocab=${vocab})`,
@@ -85,21 +91,36 @@ function embedStage(vocab: number, seqLen: number, d: number, p: number): Stage 
   };
 }
 
-function transformerBlock(name: string, d: number, heads: number, hidden: number, layers: number, p: number): Stage {
+function transformerBlock(
+  name: string,
+  d: number,
+  heads: number,
+  hidden: number,
+  layers: number,
+  p: number,
+): Stage {
   const std = 0.02;
   const proj = 0.02 / Math.sqrt(2 * layers);
   return {
     name,
     kind: "transformer-block",
     params: [
-      ones("ln1.g", [d]), zeros("ln1.b", [d]),
-      normal("wq", [d, d], std), zeros("bq", [d]),
-      normal("wk", [d, d], std), zeros("bk", [d]),
-      normal("wv", [d, d], std), zeros("bv", [d]),
-      normal("wo", [d, d], proj), zeros("bo", [d]),
-      ones("ln2.g", [d]), zeros("ln2.b", [d]),
-      normal("w1", [d, hidden], std), zeros("b1", [hidden]),
-      normal("w2", [hidden, d], proj), zeros("b2", [d]),
+      ones("ln1.g", [d]),
+      zeros("ln1.b", [d]),
+      normal("wq", [d, d], std),
+      zeros("bq", [d]),
+      normal("wk", [d, d], std),
+      zeros("bk", [d]),
+      normal("wv", [d, d], std),
+      zeros("bv", [d]),
+      normal("wo", [d, d], proj),
+      zeros("bo", [d]),
+      ones("ln2.g", [d]),
+      zeros("ln2.b", [d]),
+      normal("w1", [d, hidden], std),
+      zeros("b1", [hidden]),
+      normal("w2", [hidden, d], proj),
+      zeros("b2", [d]),
     ],
     output: (s: Shape) => ({ shape: s, dtype: "f32" }),
     forward(ctx, x, w) {

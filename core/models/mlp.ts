@@ -37,8 +37,12 @@ export function mlp(config: MlpConfig): Chain {
   const { depth, width, hidden, classes } = config;
   const inputs = config.inputs ?? width;
   const p = config.dropout ?? 0;
-  for (const [name, v] of Object.entries({ depth, width, hidden, classes, inputs })) requirePositiveInt(name, v);
-  if (!(p >= 0 && p < 1)) throw new InvalidArgument({ name: "dropout", value: p, expected: "a probability in [0, 1)" });
+  for (const [name, v] of Object.entries({ depth, width, hidden, classes, inputs })) {
+    requirePositiveInt(name, v);
+  }
+  if (!(p >= 0 && p < 1)) {
+    throw new InvalidArgument({ name: "dropout", value: p, expected: "a probability in [0, 1)" });
+  }
   const stages: Stage[] = [linearStage("input", inputs, width)];
   for (let i = 0; i < depth; i++) stages.push(residualBlock(`block${i}`, width, hidden, depth, p));
   stages.push(linearStage("head", width, classes));

@@ -79,7 +79,11 @@ function layerStage(name: string, spec: LayerSpec, width: number): Stage {
         params: [
           { name: "w1", shape: [width, spec.hidden], init: { kind: "normal", std: Math.sqrt(2 / width) } },
           { name: "b1", shape: [spec.hidden], init: { kind: "zeros" } },
-          { name: "w2", shape: [spec.hidden, width], init: { kind: "normal", std: Math.sqrt(1 / spec.hidden) / 2 } },
+          {
+            name: "w2",
+            shape: [spec.hidden, width],
+            init: { kind: "normal", std: Math.sqrt(1 / spec.hidden) / 2 },
+          },
           { name: "b2", shape: [width], init: { kind: "zeros" } },
         ],
         output: same,

@@ -13,7 +13,9 @@ export const crossEntropy: Op = {
     requireShapes(
       logits.shape.length === 2 && labels.shape.length === 1 && labels.shape[0] === logits.shape[0],
       "crossEntropy",
-      `logits [N, C] and labels [N] (logits ${formatShape(logits.shape)}, labels ${formatShape(labels.shape)})`,
+      `logits [N, C] and labels [N] (logits ${formatShape(logits.shape)}, labels ${
+        formatShape(labels.shape)
+      })`,
       logits,
       labels,
     );
@@ -25,6 +27,9 @@ export const crossEntropy: Op = {
   },
   cost(shapes) {
     const [n = 1, c = 1] = shapes[0]!;
-    return { forward: { flops: 5 * n * c, bytes: 8 * n * c }, backward: { flops: 2 * n * c, bytes: 8 * n * c } };
+    return {
+      forward: { flops: 5 * n * c, bytes: 8 * n * c },
+      backward: { flops: 2 * n * c, bytes: 8 * n * c },
+    };
   },
 };

@@ -10,11 +10,20 @@ export const embedding: Op = {
   name: "embedding",
   forward(b, [ids, table]) {
     requireDType(ids, "i32", "embedding", "ids");
-    requireShapes(table.shape.length === 2, "embedding", `a table [vocab, dim] (got ${formatShape(table.shape)})`, ids, table);
+    requireShapes(
+      table.shape.length === 2,
+      "embedding",
+      `a table [vocab, dim] (got ${formatShape(table.shape)})`,
+      ids,
+      table,
+    );
     return { out: b.kernels.embedding(ids, table), saved: [ids, table], aux: [] };
   },
   backward(b, [ids, table], _a, dy, options) {
-    return [null, gradientAs(b, options?.kinds, 1, () => b.kernels.embeddingBackward(ids!, dy, table!.shape[0]!))];
+    return [
+      null,
+      gradientAs(b, options?.kinds, 1, () => b.kernels.embeddingBackward(ids!, dy, table!.shape[0]!)),
+    ];
   },
   cost(shapes) {
     const n = sizeOf(shapes[0]!) * (shapes[1]![1] ?? 1);

@@ -4,7 +4,7 @@
  */
 import { view } from "../backend.ts";
 import { formatShape, type Shape, sizeOf } from "../tensor.ts";
-import { elementwiseCost, elements, type Op, requireShapes } from "./op.ts";
+import { elements, elementwiseCost, type Op, requireShapes } from "./op.ts";
 
 /** Attributes of reshape. */
 export interface ReshapeAttrs {

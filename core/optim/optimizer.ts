@@ -52,7 +52,12 @@ export type OptimizerSpec =
  * ```
  */
 export function sgd(options: SgdOptions = {}): OptimizerSpec {
-  const spec = { kind: "sgd", lr: options.lr ?? 0.05, momentum: options.momentum ?? 0.9, weightDecay: options.weightDecay ?? 0 } as const;
+  const spec = {
+    kind: "sgd",
+    lr: options.lr ?? 0.05,
+    momentum: options.momentum ?? 0.9,
+    weightDecay: options.weightDecay ?? 0,
+  } as const;
   requireRange("lr", spec.lr, 0, Infinity, false);
   requireRange("momentum", spec.momentum, 0, 1, true);
   requireRange("weightDecay", spec.weightDecay, 0, Infinity, true);
@@ -140,10 +145,16 @@ export class OptimizerState {
 function requireRange(name: string, v: number, lo: number, hi: number, closed: boolean): void {
   const ok = Number.isFinite(v) ? (closed ? v >= lo : v > lo) && v <= hi : false;
   if (!ok) {
-    throw new InvalidArgument({ name, value: v, expected: `a number in ${closed ? "[" : "("}${lo}, ${hi}${hi === Infinity ? ")" : "]"}` });
+    throw new InvalidArgument({
+      name,
+      value: v,
+      expected: `a number in ${closed ? "[" : "("}${lo}, ${hi}${hi === Infinity ? ")" : "]"}`,
+    });
   }
 }
 
 function requireBeta(name: string, v: number): void {
-  if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new InvalidArgument({ name, value: v, expected: "a number in [0, 1)" });
+  if (!(Number.isFinite(v) && v >= 0 && v < 1)) {
+    throw new InvalidArgument({ name, value: v, expected: "a number in [0, 1)" });
+  }
 }

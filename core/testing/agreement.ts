@@ -15,7 +15,7 @@ import { gpt } from "../models/gpt.ts";
 import { mlp } from "../models/mlp.ts";
 import { initParams, releaseParams } from "../params.ts";
 import { storeAllPlan } from "../plan.ts";
-import { sizeOf, type Shape, type Tensor } from "../tensor.ts";
+import { type Shape, sizeOf, type Tensor } from "../tensor.ts";
 import { assertClose, type MakeBackend, Rng } from "./_harness.ts";
 import { hostStep, randomBatch } from "./step_helpers.ts";
 
@@ -40,7 +40,12 @@ const mm = (m: number, n: number, k: number, transA: boolean, transB: boolean): 
 
 /** The cases per kernel: every kernel of the table appears at least once. */
 const CASES: Record<KernelName, ReadonlyArray<Case>> = {
-  matmul: [mm(5, 7, 9, false, false), mm(33, 17, 70, false, true), mm(9, 66, 31, true, false), mm(20, 3, 65, true, true)],
+  matmul: [
+    mm(5, 7, 9, false, false),
+    mm(33, 17, 70, false, true),
+    mm(9, 66, 31, true, false),
+    mm(20, 3, 65, true, true),
+  ],
   linear: (["none", "relu", "gelu"] as const).map((act) => (bk: Backend, i: Inputs) => {
     const { y, z } = bk.kernels.linear(i.f32([33, 70]), i.f32([70, 17]), i.f32([17]), act);
     return z === null ? [y] : [y, z];
@@ -49,41 +54,65 @@ const CASES: Record<KernelName, ReadonlyArray<Case>> = {
   mul: [(bk, i) => [bk.kernels.mul(i.f32([3, 5, 7]), i.f32([3, 5, 7]))]],
   scale: [(bk, i) => [bk.kernels.scale(i.f32([4, 9]), -1.7)]],
   biasAdd: [(bk, i) => [bk.kernels.biasAdd(i.f32([4, 6, 10]), i.f32([10]))]],
-  sumRows: [(bk, i) => [bk.kernels.sumRows(i.f32([37, 11]))], (bk, i) => [bk.kernels.sumRows(i.f32([3, 300, 2]))]],
+  sumRows: [
+    (bk, i) => [bk.kernels.sumRows(i.f32([37, 11]))],
+    (bk, i) => [bk.kernels.sumRows(i.f32([3, 300, 2]))],
+  ],
   relu: [(bk, i) => [bk.kernels.relu(i.f32([200], -5, 5))]],
   reluBackward: [(bk, i) => [bk.kernels.reluBackward(i.f32([200], -5, 5), i.f32([200]))]],
   gelu: [(bk, i) => [bk.kernels.gelu(i.f32([200], -8, 8))]],
   geluBackward: [(bk, i) => [bk.kernels.geluBackward(i.f32([200], -8, 8), i.f32([200]))]],
   tanh: [(bk, i) => [bk.kernels.tanh(i.f32([200], -12, 12))]],
   tanhBackward: [(bk, i) => [bk.kernels.tanhBackward(i.f32([200], -1, 1), i.f32([200]))]],
-  softmax: [(bk, i) => [bk.kernels.softmax(i.f32([6, 13], -6, 6))], (bk, i) => [bk.kernels.softmax(i.f32([2, 700], -3, 3))]],
+  softmax: [
+    (bk, i) => [bk.kernels.softmax(i.f32([6, 13], -6, 6))],
+    (bk, i) => [bk.kernels.softmax(i.f32([2, 700], -3, 3))],
+  ],
   softmaxBackward: [(bk, i) => [bk.kernels.softmaxBackward(i.f32([6, 13], 0, 0.2), i.f32([6, 13]))]],
   layernorm: [(bk, i) => {
     const r = bk.kernels.layernorm(i.f32([5, 24], -3, 3), i.f32([24]), i.f32([24]), 1e-5);
     return [r.y, r.mean, r.rstd];
   }],
   layernormBackward: [(bk, i) => {
-    const r = bk.kernels.layernormBackward(i.f32([5, 24]), i.f32([24]), i.f32([5]), i.f32([5], 0.5, 2), i.f32([5, 24]));
+    const r = bk.kernels.layernormBackward(
+      i.f32([5, 24]),
+      i.f32([24]),
+      i.f32([5]),
+      i.f32([5], 0.5, 2),
+      i.f32([5, 24]),
+    );
     return [r.dx, r.dgamma, r.dbeta];
   }],
   embedding: [(bk, i) => [bk.kernels.embedding(i.i32([3, 4], 9), i.f32([9, 6]))]],
   embeddingBackward: [(bk, i) => [bk.kernels.embeddingBackward(i.i32([3, 4], 9), i.f32([3, 4, 6]), 9)]],
   transpose: [(bk, i) => [bk.kernels.transpose(i.f32([2, 3, 5, 7]))]],
-  dropout: [(bk, i) => [bk.kernels.dropout(i.f32([1000]), 0.3, 12345)], (bk, i) => [bk.kernels.dropout(i.f32([64]), 0, 7)]],
+  dropout: [
+    (bk, i) => [bk.kernels.dropout(i.f32([1000]), 0.3, 12345)],
+    (bk, i) => [bk.kernels.dropout(i.f32([64]), 0, 7)],
+  ],
   dropoutBackward: [(bk, i) => [bk.kernels.dropoutBackward(i.f32([1000]), 0.3, 12345)]],
   attention: [true, false].map((causal): Case => (bk, i) => {
     const r = bk.kernels.attention(i.f32([2, 5, 8]), i.f32([2, 5, 8]), i.f32([2, 5, 8]), 2, causal);
     return [r.out, r.probs];
   }),
   attentionBackward: [(bk, i) => {
-    const r = bk.kernels.attentionBackward(i.f32([2, 5, 8]), i.f32([2, 5, 8]), i.f32([2, 5, 8]), i.f32([2, 2, 5, 5], 0, 0.4), i.f32([2, 5, 8]), 2);
+    const r = bk.kernels.attentionBackward(
+      i.f32([2, 5, 8]),
+      i.f32([2, 5, 8]),
+      i.f32([2, 5, 8]),
+      i.f32([2, 2, 5, 5], 0, 0.4),
+      i.f32([2, 5, 8]),
+      2,
+    );
     return [r.dq, r.dk, r.dv];
   }],
   crossEntropy: [(bk, i) => {
     const r = bk.kernels.crossEntropy(i.f32([7, 5], -4, 4), i.i32([7], 5));
     return [r.loss, r.probs];
   }],
-  crossEntropyBackward: [(bk, i) => [bk.kernels.crossEntropyBackward(i.f32([7, 5], 0, 0.4), i.i32([7], 5), i.f32([1], 0.5, 1))]],
+  crossEntropyBackward: [
+    (bk, i) => [bk.kernels.crossEntropyBackward(i.f32([7, 5], 0, 0.4), i.i32([7], 5), i.f32([1], 0.5, 1))],
+  ],
   sgdStep: [(bk, i) => {
     const p = i.f32([50]), v = i.f32([50]);
     bk.kernels.sgdStep(p, i.f32([50]), v, { lr: 0.1, momentum: 0.9, weightDecay: 0.01 });
@@ -91,7 +120,14 @@ const CASES: Record<KernelName, ReadonlyArray<Case>> = {
   }],
   adamwStep: [(bk, i) => {
     const p = i.f32([50]), m = i.f32([50]), v = i.f32([50], 0, 0.1);
-    bk.kernels.adamwStep(p, i.f32([50]), m, v, { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, t: 3 });
+    bk.kernels.adamwStep(p, i.f32([50]), m, v, {
+      lr: 0.01,
+      beta1: 0.9,
+      beta2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0.1,
+      t: 3,
+    });
     return [p, m, v];
   }],
 };
@@ -142,7 +178,11 @@ function agreementChains(): Array<{ chain: Chain; batch: number }> {
  * // runBackendAgreement("webgpu", () => new CpuBackend(), () => WebGpuBackend.create());
  * ```
  */
-export function runBackendAgreement(name: string, makeReference: MakeBackend, makeCandidate: MakeBackend): void {
+export function runBackendAgreement(
+  name: string,
+  makeReference: MakeBackend,
+  makeCandidate: MakeBackend,
+): void {
   describe(`${name} agrees with the reference backend`, () => {
     for (const [kernel, cases] of Object.entries(CASES) as Array<[KernelName, ReadonlyArray<Case>]>) {
       test(`${kernel} within rel ${KERNEL_AGREEMENT_TOL.rel}, abs ${KERNEL_AGREEMENT_TOL.abs} (scaled)`, async () => {
@@ -178,7 +218,11 @@ export function runBackendAgreement(name: string, makeReference: MakeBackend, ma
           const got = await hostStep(cand, chain, pc, plan, host, { seed: 2, step: 4 });
           assertClose([got.loss], [want.loss], "loss", STEP_AGREEMENT_TOL);
           assert.equal(got.peakBytes, want.peakBytes, "measured peak activation bytes");
-          want.grads.forEach((row, s) => row.forEach((g, j) => assertClose(got.grads[s]![j]!, g, `stage ${s} gradient ${j}`, STEP_AGREEMENT_TOL)));
+          want.grads.forEach((row, s) =>
+            row.forEach((g, j) =>
+              assertClose(got.grads[s]![j]!, g, `stage ${s} gradient ${j}`, STEP_AGREEMENT_TOL)
+            )
+          );
         } finally {
           releaseParams(pr);
           releaseParams(pc);

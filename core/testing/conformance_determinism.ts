@@ -43,10 +43,11 @@ function cases(s: Scope, r: Rng): { readonly [K in KernelName]: () => Case } {
       const b = s.f32(r.values(N), [N]);
       return {
         inputs: [a, w, b],
-        run: () => (["none", "relu", "gelu"] as const).flatMap((act) => {
-          const { y, z } = k.linear(a, w, b, act);
-          return s.own(z === null ? [y] : [y, z]);
-        }),
+        run: () =>
+          (["none", "relu", "gelu"] as const).flatMap((act) => {
+            const { y, z } = k.linear(a, w, b, act);
+            return s.own(z === null ? [y] : [y, z]);
+          }),
       };
     },
     add: two(k.add),

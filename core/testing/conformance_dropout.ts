@@ -78,7 +78,11 @@ export function dropoutTests(make: MakeBackend): void {
       const dy = s.f32(dys, [n]);
       const overwritten = s.own(s.bk.kernels.dropoutBackward(dy, p, key, true));
       // p = 0 is never recorded as an op; the kernel then copies rather than touch dy
-      assert.equal(overwritten.storage === dy.storage, p > 0, `p = ${p}: in place exactly when there is a mask`);
+      assert.equal(
+        overwritten.storage === dy.storage,
+        p > 0,
+        `p = ${p}: in place exactly when there is a mask`,
+      );
       assert.deepEqual(await s.bits(overwritten), await s.bits(fresh), `p = ${p}: same bits in place`);
     }));
 }

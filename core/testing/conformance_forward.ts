@@ -196,15 +196,22 @@ export function forwardTests(make: MakeBackend): void {
     }));
 
   test("crossEntropy's loss is NaN when a label lies outside [0, C), never another row's logit", () =>
-    property(make, fc.tuple(fc.integer({ min: 2, max: 6 }), dim, seed, fc.boolean()), async (s, [N, C, sd, low]) => {
-      const r = new Rng(sd);
-      const labels = r.ints(N, C);
-      labels[0] = low ? -1 : C; // C would read row 1's first logit if unchecked
-      const got = s.bk.kernels.crossEntropy(s.f32(r.values(N * C, -3, 3), [N, C]), s.i32(labels, [N]));
-      s.own([got.loss, got.probs]);
-      const [loss] = await s.read(got.loss);
-      assert.ok(Number.isNaN(loss), `crossEntropy with label ${labels[0]} of ${C} classes: loss ${loss}, expected NaN`);
-    }));
+    property(
+      make,
+      fc.tuple(fc.integer({ min: 2, max: 6 }), dim, seed, fc.boolean()),
+      async (s, [N, C, sd, low]) => {
+        const r = new Rng(sd);
+        const labels = r.ints(N, C);
+        labels[0] = low ? -1 : C; // C would read row 1's first logit if unchecked
+        const got = s.bk.kernels.crossEntropy(s.f32(r.values(N * C, -3, 3), [N, C]), s.i32(labels, [N]));
+        s.own([got.loss, got.probs]);
+        const [loss] = await s.read(got.loss);
+        assert.ok(
+          Number.isNaN(loss),
+          `crossEntropy with label ${labels[0]} of ${C} classes: loss ${loss}, expected NaN`,
+        );
+      },
+    ));
 }
 
 /** Rows of a shape's last dimension. */

@@ -157,11 +157,16 @@ export function linearTests(make: MakeBackend): void {
         const b = s.f32(r.values(n, -0.5, 0.5), [n]);
         const f = forward(s, linear, [x, w, b], { activation: act });
         const dys = r.values(m * n);
-        const plain = s.own(linear.backward(s.bk, f.saved, { activation: act }, s.f32(dys, [m, n])) as Tensor[]);
+        const plain = s.own(
+          linear.backward(s.bk, f.saved, { activation: act }, s.f32(dys, [m, n])) as Tensor[],
+        );
         const dy = s.f32(dys, [m, n]);
         const before = mem.activationLive;
         mem.resetPeak();
-        const options = { kinds: [undefined, "parameterGradient", "parameterGradient"] as const, dyIsScratch: true };
+        const options = {
+          kinds: [undefined, "parameterGradient", "parameterGradient"] as const,
+          dyIsScratch: true,
+        };
         const grads = s.own(linear.backward(s.bk, f.saved, { activation: act }, dy, options) as Tensor[]);
         const what = `linear ${act} [${m}×${k}]·[${k}×${n}]`;
         // dz is dy's buffer (or dy itself), ∂W and ∂b are parameter gradients from the start

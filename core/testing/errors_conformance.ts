@@ -56,8 +56,16 @@ export function runErrorConformance(name: string, makeBackend: () => Backend | P
       const cases: Array<[string, () => unknown, RegExp]> = [
         ["add", () => ctx.add(t([2, 3]), t([3, 2])), /add: shape mismatch: got \[2, 3\] and \[3, 2\]/],
         ["biasAdd", () => ctx.biasAdd(t([2, 3]), t([4])), /biasAdd.*\[2, 3\] and \[4\]/],
-        ["layernorm", () => ctx.layernorm(t([2, 3]), t([2]), t([3])), /layernorm.*gamma and beta of shape \[3\]/],
-        ["attention", () => ctx.attention(t([1, 2, 3]), t([1, 2, 3]), t([1, 2, 3]), { heads: 2, causal: true }), /divisible by heads=2/],
+        [
+          "layernorm",
+          () => ctx.layernorm(t([2, 3]), t([2]), t([3])),
+          /layernorm.*gamma and beta of shape \[3\]/,
+        ],
+        [
+          "attention",
+          () => ctx.attention(t([1, 2, 3]), t([1, 2, 3]), t([1, 2, 3]), { heads: 2, causal: true }),
+          /divisible by heads=2/,
+        ],
         ["crossEntropy", () => ctx.crossEntropy(t([2, 3]), t([3], "i32")), /labels \[3\]/],
         ["crossEntropy dtype", () => ctx.crossEntropy(t([2, 3]), t([2])), /labels of dtype i32 \(got f32/],
         ["reshape", () => ctx.reshape(t([2, 3]), [4, 2]), /reshape.*6 elements \(target \[4, 2\]\)/],
@@ -85,7 +93,10 @@ export function runErrorConformance(name: string, makeBackend: () => Backend | P
       const x = b.upload(host.x as Float32Array, [2, 2], "f32", "io");
       const y = b.upload(host.y, [2], "i32", "io");
       const good = storeAllPlan(chain.stages.length);
-      const bad = { ...good, instructions: good.instructions.filter((i) => !(i.op === "backward" && i.stage === 1)) };
+      const bad = {
+        ...good,
+        instructions: good.instructions.filter((i) => !(i.op === "backward" && i.stage === 1)),
+      };
       const exit = await Effect.runPromiseExit(
         Effect.gen(function* () {
           const s = yield* Scheduler;
@@ -100,22 +111,42 @@ export function runErrorConformance(name: string, makeBackend: () => Backend | P
       y.release();
       releaseParams(params);
       b.dispose();
-      assert.ok(new PlanInvalid({ index: 3, instruction: "free x9", reason: "r" }).message.includes("instruction 3 (free x9)"));
+      assert.ok(
+        new PlanInvalid({ index: 3, instruction: "free x9", reason: "r" }).message.includes(
+          "instruction 3 (free x9)",
+        ),
+      );
     });
 
     test("model builders and train reject bad configuration with InvalidArgument", async () => {
-      assert.throws(() => mlp({ depth: 0, width: 4, hidden: 4, classes: 2 }), /invalid depth: got 0; expected a positive integer/);
-      assert.throws(() => gpt({ layers: 1, dModel: 6, heads: 4, seqLen: 2, vocab: 3 }), /invalid heads: got 4; expected a divisor of dModel=6/);
+      assert.throws(
+        () => mlp({ depth: 0, width: 4, hidden: 4, classes: 2 }),
+        /invalid depth: got 0; expected a positive integer/,
+      );
+      assert.throws(
+        () => gpt({ layers: 1, dModel: 6, heads: 4, seqLen: 2, vocab: 3 }),
+        /invalid heads: got 4; expected a divisor of dModel=6/,
+      );
       assert.throws(() => mlp({ depth: 1, width: 4, hidden: 4, classes: 2, dropout: 1 }), InvalidArgument);
       const b = await makeBackend();
       const chain = mlp({ depth: 1, width: 2, hidden: 2, classes: 2, inputs: 2 });
       const data = { name: "random", batch: (_: number, size: number) => randomBatch(chain, size, 0) };
-      const exit = await Effect.runPromiseExit(train(chain, data, { steps: 0, batch: 2 }).pipe(Effect.provide(withBackend(b))));
+      const exit = await Effect.runPromiseExit(
+        train(chain, data, { steps: 0, batch: 2 }).pipe(Effect.provide(withBackend(b))),
+      );
       assert.ok(Exit.isFailure(exit));
-      assert.match(Exit.isFailure(exit) ? exit.cause.toString() : "", /invalid steps: got 0; expected a positive integer/);
+      assert.match(
+        Exit.isFailure(exit) ? exit.cause.toString() : "",
+        /invalid steps: got 0; expected a positive integer/,
+      );
       const short = { name: "short", batch: () => ({ x: new Float32Array(1), y: new Int32Array(2) }) };
-      const exit2 = await Effect.runPromiseExit(train(chain, short, { steps: 1, batch: 2 }).pipe(Effect.provide(withBackend(b))));
-      assert.match(Exit.isFailure(exit2) ? exit2.cause.toString() : "", /short batch x length: got 1; expected 4/);
+      const exit2 = await Effect.runPromiseExit(
+        train(chain, short, { steps: 1, batch: 2 }).pipe(Effect.provide(withBackend(b))),
+      );
+      assert.match(
+        Exit.isFailure(exit2) ? exit2.cause.toString() : "",
+        /short batch x length: got 1; expected 4/,
+      );
       assert.equal(b.memory.report().activationLive, 0);
       assert.equal(b.memory.report().stateBytes, 0);
       b.dispose();

@@ -27,22 +27,35 @@ import { bitEqual, hostStep, randomBatch } from "./step_helpers.ts";
  * runPlanConformance("cpu", () => new CpuBackend());
  * ```
  */
-export function runPlanConformance(name: string, makeBackend: () => Backend | Promise<Backend>, runs = 60): void {
+export function runPlanConformance(
+  name: string,
+  makeBackend: () => Backend | Promise<Backend>,
+  runs = 60,
+): void {
   test(`${name}: any valid plan gives store-all's gradients bit for bit, and its predicted peak`, async () => {
     const backend = await makeBackend();
     const cases = arbitraryChain(1, 12).chain((chain) =>
-      fc.record({ chain: fc.constant(chain), plan: arbitraryPlan(chain.stages.length), batch: fc.integer({ min: 1, max: 3 }) })
+      fc.record({
+        chain: fc.constant(chain),
+        plan: arbitraryPlan(chain.stages.length),
+        batch: fc.integer({ min: 1, max: 3 }),
+      })
     );
     await fc.assert(
       fc.asyncProperty(cases, fc.nat(1000), async ({ chain, plan, batch }, seed) => {
         const params = initParams(chain, backend, seed);
         const host = randomBatch(chain, batch, seed);
         try {
-          const reference = await hostStep(backend, chain, params, storeAllPlan(chain.stages.length), host, { seed, step: 3 });
+          const reference = await hostStep(backend, chain, params, storeAllPlan(chain.stages.length), host, {
+            seed,
+            step: 3,
+          });
           const got = await hostStep(backend, chain, params, plan, host, { seed, step: 3 });
           assert.ok(Object.is(got.loss, reference.loss), `loss ${got.loss} vs ${reference.loss}`);
           got.grads.forEach((row, s) =>
-            row.forEach((g, j) => assert.ok(bitEqual(g, reference.grads[s]![j]!), `${chain.stages[s]!.name} param ${j}`))
+            row.forEach((g, j) =>
+              assert.ok(bitEqual(g, reference.grads[s]![j]!), `${chain.stages[s]!.name} param ${j}`)
+            )
           );
           const predicted = predictPlan(staticProfile(chain, batch), plan);
           assert.equal(got.peakBytes, predicted.peakBytes, "measured peak = predicted peak");

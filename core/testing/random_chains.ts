@@ -57,5 +57,7 @@ export function arbitraryChain(minStages = 1, maxStages = 24): fc.Arbitrary<Chai
     vocab: fc.integer({ min: 2, max: 5 }),
     dropout: fc.constantFrom(0, 0.2),
   }).map((c) => gpt({ ...c, dModel: 2 * c.heads, hidden: 4 * c.heads }));
-  return maxStages >= 3 && minStages <= 5 ? fc.oneof({ arbitrary: seq, weight: 3 }, { arbitrary: small, weight: 1 }) : seq;
+  return maxStages >= 3 && minStages <= 5
+    ? fc.oneof({ arbitrary: seq, weight: 3 }, { arbitrary: small, weight: 1 })
+    : seq;
 }

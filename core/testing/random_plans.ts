@@ -39,7 +39,9 @@ export function randomValidPlan(n: number, rand: () => number, noise = 0.4): Pla
       if (live[v] && rand() < 0.5) emit({ op: "free", value: v });
       else {
         const i = Math.floor(rand() * n);
-        if (i <= k && live[i] && !live[i + 1]) emit({ op: "forward", stage: i, record: !tape[i] && rand() < 0.5 });
+        if (i <= k && live[i] && !live[i + 1]) {
+          emit({ op: "forward", stage: i, record: !tape[i] && rand() < 0.5 });
+        }
       }
       continue;
     }

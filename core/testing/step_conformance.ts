@@ -45,7 +45,8 @@ export function randomParams(backend: Backend, chain: Chain, seed: number): Para
   return chain.stages.map((stage, si) =>
     stage.params.map((spec, pj) => {
       const n = spec.shape.reduce((a, b) => a * b, 1);
-      const host = Float32Array.from({ length: n }, (_, i) => 0.7 * (2 * (bitsAt(keyHash({ seed, step: si, stage: pj, site: 0 }), i) / 4294967296) - 1));
+      const host = Float32Array.from({ length: n }, (_, i) =>
+        0.7 * (2 * (bitsAt(keyHash({ seed, step: si, stage: pj, site: 0 }), i) / 4294967296) - 1));
       return backend.upload(host, spec.shape, "f32", "parameter");
     })
   );
@@ -67,44 +68,53 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
     test("store-all step gradients match central finite differences", async () => {
       const backend = await makeBackend();
       await fc.assert(
-        fc.asyncProperty(smallChain, fc.integer({ min: 1, max: 3 }), fc.nat(1000), async (chain, batch, seed) => {
-          // Parameters of order one (not the default small init) keep every layer well inside
-          // the regime where a central difference of step h resolves the gradient in f32.
-          const params = randomParams(backend, chain, seed);
-          const host = randomBatch(chain, batch, seed);
-          const plan = storeAllPlan(chain.stages.length);
-          try {
-            const { grads } = await hostStep(backend, chain, params, plan, host);
-            // Probe a few entries of every parameter: f32 loss, step h, central differences.
-            const h = 4e-3;
-            for (let s = 0; s < params.length; s++) {
-              for (let j = 0; j < params[s]!.length; j++) {
-                const p = params[s]![j]!;
-                const base = (await backend.read(p)) as Float32Array;
-                for (const idx of [0, Math.floor(base.length / 2), base.length - 1]) {
-                  const lossAt = async (delta: number) => {
-                    const moved = base.slice();
-                    moved[idx] = base[idx]! + delta;
-                    const q = backend.upload(moved, p.shape, "f32", "parameter");
-                    const swapped = params.map((row, si) => row.map((t, pj) => (si === s && pj === j ? q : t)));
-                    const r = await hostStep(backend, chain, swapped, plan, host);
-                    q.release();
-                    return r.loss;
-                  };
-                  const fd = ((await lossAt(h)) - (await lossAt(-h))) / (2 * h);
-                  const g = grads[s]![j]![idx]!;
-                  const tol = 2e-3 + 2e-2 * Math.max(Math.abs(g), Math.abs(fd));
-                  assert.ok(
-                    Math.abs(g - fd) <= tol,
-                    `${chain.name} stage ${chain.stages[s]!.name} param ${chain.stages[s]!.params[j]!.name}[${idx}]: analytic ${g}, finite difference ${fd}`,
-                  );
+        fc.asyncProperty(
+          smallChain,
+          fc.integer({ min: 1, max: 3 }),
+          fc.nat(1000),
+          async (chain, batch, seed) => {
+            // Parameters of order one (not the default small init) keep every layer well inside
+            // the regime where a central difference of step h resolves the gradient in f32.
+            const params = randomParams(backend, chain, seed);
+            const host = randomBatch(chain, batch, seed);
+            const plan = storeAllPlan(chain.stages.length);
+            try {
+              const { grads } = await hostStep(backend, chain, params, plan, host);
+              // Probe a few entries of every parameter: f32 loss, step h, central differences.
+              const h = 4e-3;
+              for (let s = 0; s < params.length; s++) {
+                for (let j = 0; j < params[s]!.length; j++) {
+                  const p = params[s]![j]!;
+                  const base = (await backend.read(p)) as Float32Array;
+                  for (const idx of [0, Math.floor(base.length / 2), base.length - 1]) {
+                    const lossAt = async (delta: number) => {
+                      const moved = base.slice();
+                      moved[idx] = base[idx]! + delta;
+                      const q = backend.upload(moved, p.shape, "f32", "parameter");
+                      const swapped = params.map((row, si) =>
+                        row.map((t, pj) => (si === s && pj === j ? q : t))
+                      );
+                      const r = await hostStep(backend, chain, swapped, plan, host);
+                      q.release();
+                      return r.loss;
+                    };
+                    const fd = ((await lossAt(h)) - (await lossAt(-h))) / (2 * h);
+                    const g = grads[s]![j]![idx]!;
+                    const tol = 2e-3 + 2e-2 * Math.max(Math.abs(g), Math.abs(fd));
+                    assert.ok(
+                      Math.abs(g - fd) <= tol,
+                      `${chain.name} stage ${chain.stages[s]!.name} param ${
+                        chain.stages[s]!.params[j]!.name
+                      }[${idx}]: analytic ${g}, finite difference ${fd}`,
+                    );
+                  }
                 }
               }
+            } finally {
+              releaseParams(params);
             }
-          } finally {
-            releaseParams(params);
-          }
-        }),
+          },
+        ),
         // A fixed seed: a difference straddling a relu kink would make a random seed flaky.
         { numRuns: 8, seed: 20261122 },
       );
@@ -125,7 +135,9 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
             releaseParams(params);
           }
           assert.ok(Object.is(runs[0]!.loss, runs[1]!.loss));
-          runs[0]!.grads.forEach((row, s) => row.forEach((g, j) => assert.ok(bitEqual(g, runs[1]!.grads[s]![j]!))));
+          runs[0]!.grads.forEach((row, s) =>
+            row.forEach((g, j) => assert.ok(bitEqual(g, runs[1]!.grads[s]![j]!)))
+          );
         }),
         { numRuns: 6 },
       );
@@ -135,14 +147,19 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
     test("a step's measured peak equals the meta backend's prediction, byte for byte", async () => {
       const backend = await makeBackend();
       await fc.assert(
-        fc.asyncProperty(smallChain, fc.integer({ min: 1, max: 3 }), fc.boolean(), async (chain, batch, dropout) => {
-          const c = dropout ? withDropout(chain) : chain;
-          const host = randomBatch(c, batch, 5);
-          const plan = storeAllPlan(c.stages.length);
-          const measured = await peakOf(backend, c, plan, host);
-          const predicted = await peakOf(new MetaBackend(), c, plan, host);
-          assert.equal(measured, predicted, c.name);
-        }),
+        fc.asyncProperty(
+          smallChain,
+          fc.integer({ min: 1, max: 3 }),
+          fc.boolean(),
+          async (chain, batch, dropout) => {
+            const c = dropout ? withDropout(chain) : chain;
+            const host = randomBatch(c, batch, 5);
+            const plan = storeAllPlan(c.stages.length);
+            const measured = await peakOf(backend, c, plan, host);
+            const predicted = await peakOf(new MetaBackend(), c, plan, host);
+            assert.equal(measured, predicted, c.name);
+          },
+        ),
         { numRuns: 20 },
       );
       backend.dispose();
@@ -152,7 +169,13 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
       const backend = await makeBackend();
       const chain = mlp({ depth: 3, width: 4, hidden: 5, classes: 3, inputs: 2, dropout: 0.25 });
       const params = initParams(chain, backend, 3);
-      const r = await hostStep(backend, chain, params, storeAllPlan(chain.stages.length), randomBatch(chain, 4, 3));
+      const r = await hostStep(
+        backend,
+        chain,
+        params,
+        storeAllPlan(chain.stages.length),
+        randomBatch(chain, 4, 3),
+      );
       assert.ok(r.peakBytes > 0);
       const mem = backend.memory.report();
       assert.equal(mem.activationLive, 0);
@@ -182,7 +205,10 @@ export function runTrainDeterminism(name: string, makeBackend: () => Backend | P
     for (let run = 0; run < 2; run++) {
       const backend = await makeBackend();
       const chain = gpt({ layers: 1, dModel: 4, heads: 2, seqLen: 3, vocab: 5, dropout: 0.1 });
-      const data = { name: "random", batch: (step: number, size: number) => randomBatch(chain, size, 100 + step) };
+      const data = {
+        name: "random",
+        batch: (step: number, size: number) => randomBatch(chain, size, 100 + step),
+      };
       const result = await Effect.runPromise(
         train(chain, data, { steps: 4, batch: 2, seed: 9, optimizer: adamw({ lr: 1e-2 }) }).pipe(
           Effect.provide(withBackend(backend)),
@@ -194,11 +220,18 @@ export function runTrainDeterminism(name: string, makeBackend: () => Backend | P
       assert.equal(backend.memory.report().stateBytes, 0);
       backend.dispose();
     }
-    finals[0]!.forEach((row, s) => row.forEach((p, j) => assert.ok(bitEqual(p, finals[1]![s]![j]!), `stage ${s} param ${j}`)));
+    finals[0]!.forEach((row, s) =>
+      row.forEach((p, j) => assert.ok(bitEqual(p, finals[1]![s]![j]!), `stage ${s} param ${j}`))
+    );
   });
 }
 
-async function peakOf(backend: Backend, chain: Chain, plan: Plan, host: { x: Float32Array | Int32Array; y: Int32Array }): Promise<number> {
+async function peakOf(
+  backend: Backend,
+  chain: Chain,
+  plan: Plan,
+  host: { x: Float32Array | Int32Array; y: Int32Array },
+): Promise<number> {
   const params = initParams(chain, backend, 0);
   const r = await hostStep(backend, chain, params, plan, host);
   releaseParams(params);
@@ -209,6 +242,21 @@ async function peakOf(backend: Backend, chain: Chain, plan: Plan, host: { x: Flo
 function withDropout(chain: Chain): Chain {
   const cfg = chain.config as Record<string, number>;
   return cfg.model === ("gpt" as unknown)
-    ? gpt({ layers: cfg.layers!, dModel: cfg.dModel!, heads: cfg.heads!, seqLen: cfg.seqLen!, vocab: cfg.vocab!, hidden: cfg.hidden!, dropout: 0.2 })
-    : mlp({ depth: cfg.depth!, width: cfg.width!, hidden: cfg.hidden!, classes: cfg.classes!, inputs: cfg.inputs!, dropout: 0.2 });
+    ? gpt({
+      layers: cfg.layers!,
+      dModel: cfg.dModel!,
+      heads: cfg.heads!,
+      seqLen: cfg.seqLen!,
+      vocab: cfg.vocab!,
+      hidden: cfg.hidden!,
+      dropout: 0.2,
+    })
+    : mlp({
+      depth: cfg.depth!,
+      width: cfg.width!,
+      hidden: cfg.hidden!,
+      classes: cfg.classes!,
+      inputs: cfg.inputs!,
+      dropout: 0.2,
+    });
 }

@@ -20,7 +20,11 @@ import { mix32 } from "../random.ts";
  * console.log(x.length, y.length); // 16 8
  * ```
  */
-export function randomBatch(chain: Chain, batch: number, seed: number): { x: Float32Array | Int32Array; y: Int32Array } {
+export function randomBatch(
+  chain: Chain,
+  batch: number,
+  seed: number,
+): { x: Float32Array | Int32Array; y: Int32Array } {
   const xSize = batch * chain.input.shape.reduce((a, b) => a * b, 1);
   const ySize = batch * chain.target.shape.reduce((a, b) => a * b, 1);
   const vocab = Number(chain.config.vocab ?? 2);
@@ -78,7 +82,9 @@ export async function hostStep(
     const out = executePlan(backend, chain, params, plan, { x, y }, key);
     const tensors = [out.loss, ...out.grads.flat()];
     // One readback for the loss and every gradient where the backend can batch them.
-    const host = backend.readMany ? await backend.readMany(tensors) : await Promise.all(tensors.map((t) => backend.read(t)));
+    const host = backend.readMany
+      ? await backend.readMany(tensors)
+      : await Promise.all(tensors.map((t) => backend.read(t)));
     for (const t of tensors) t.release();
     let next = 1;
     const grads = out.grads.map((row) => row.map(() => host[next++] as Float32Array));

@@ -37,7 +37,13 @@ export function intOption(values: Values, name: string, fallback: number, min = 
  * numberOption({ lr: "0.01" }, "lr", 1e-3, 0, 1); // 0.01
  * ```
  */
-export function numberOption(values: Values, name: string, fallback: number, min = -Infinity, max = Infinity): number {
+export function numberOption(
+  values: Values,
+  name: string,
+  fallback: number,
+  min = -Infinity,
+  max = Infinity,
+): number {
   const raw = values[name];
   if (raw === undefined) return fallback;
   const v = Number(raw);
@@ -56,7 +62,15 @@ export function numberOption(values: Values, name: string, fallback: number, min
  */
 export function parseBytes(raw: string, name: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*$/i.exec(raw);
-  const units: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+  const units: Record<string, number> = {
+    b: 1,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    kib: 1024,
+    mib: 1024 ** 2,
+    gib: 1024 ** 3,
+  };
   if (!m) throw new UsageError(`${name}: got "${raw}"; expected bytes such as 4000000, 4MB or 3.5MiB`);
   return Math.round(Number(m[1]) * units[(m[2] ?? "b").toLowerCase()]!);
 }

@@ -8,7 +8,10 @@ test("parseBytes reads plain and unit byte counts", () => {
   assert.equal(parseBytes("4MB", "--bytes"), 4_000_000);
   assert.equal(parseBytes("1.5MiB", "--bytes"), 1_572_864);
   assert.equal(parseBytes("800 KiB", "--bytes"), 819_200);
-  assert.throws(() => parseBytes("lots", "--bytes"), (e: unknown) => e instanceof UsageError && /--bytes: got "lots"/.test(e.message));
+  assert.throws(
+    () => parseBytes("lots", "--bytes"),
+    (e: unknown) => e instanceof UsageError && /--bytes: got "lots"/.test(e.message),
+  );
 });
 
 test("intOption and numberOption name the option and the value seen", () => {
@@ -17,7 +20,10 @@ test("intOption and numberOption name the option and the value seen", () => {
   assert.throws(() => intOption({ depth: "2.5" }, "depth", 8), /--depth: got "2.5"; expected an integer ≥ 1/);
   assert.throws(() => intOption({ seed: "-1" }, "seed", 0, 0), /expected an integer ≥ 0/);
   assert.equal(numberOption({ fraction: "0.25" }, "fraction", 0, 0, 1), 0.25);
-  assert.throws(() => numberOption({ fraction: "2" }, "fraction", 0, 0, 1), /--fraction: got "2"; expected a number in \[0, 1\]/);
+  assert.throws(
+    () => numberOption({ fraction: "2" }, "fraction", 0, 0, 1),
+    /--fraction: got "2"; expected a number in \[0, 1\]/,
+  );
 });
 
 test("renderTable pads columns and right-aligns numbers", () => {

@@ -14,7 +14,13 @@ import { profileCommand } from "./commands/profile.ts";
 import { trainCommand } from "./commands/train.ts";
 
 /** Every command, in the order `remat --help` lists them. */
-export const COMMANDS: ReadonlyArray<Command> = [planCommand, trainCommand, profileCommand, benchCommand, paretoCommand];
+export const COMMANDS: ReadonlyArray<Command> = [
+  planCommand,
+  trainCommand,
+  profileCommand,
+  benchCommand,
+  paretoCommand,
+];
 
 function usage(program: string): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -47,7 +53,9 @@ export async function runCli(argv: ReadonlyArray<string>, options: CliOptions = 
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    console.error(`${program}: unknown command "${name}"; expected one of ${COMMANDS.map((c) => c.name).join(", ")}`);
+    console.error(
+      `${program}: unknown command "${name}"; expected one of ${COMMANDS.map((c) => c.name).join(", ")}`,
+    );
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {

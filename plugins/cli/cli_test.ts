@@ -26,7 +26,6 @@ async function run(...argv: string[]): Promise<{ status: number; out: string; er
   }
 }
 
-
 test("runCli --help lists every command, and each command has its own --help", async () => {
   const top = await run("--help");
   assert.equal(top.status, 0);
@@ -52,10 +51,22 @@ test("runCli rejects an unknown command and a bad option with one line and statu
 });
 
 test("plan --json reports the strategy's own summary numbers", async () => {
-  const r = await run("plan", "--depth", "12", "--width", "32", "--batch", "16", "--strategy", "sqrt", "--json");
+  const r = await run(
+    "plan",
+    "--depth",
+    "12",
+    "--width",
+    "32",
+    "--batch",
+    "16",
+    "--strategy",
+    "sqrt",
+    "--json",
+  );
   assert.equal(r.status, 0, r.err);
   const got = JSON.parse(r.out);
-  const want = sqrt(staticProfile(mlp({ depth: 12, width: 32, hidden: 128, classes: 3, inputs: 2 }), 16)).summary();
+  const want = sqrt(staticProfile(mlp({ depth: 12, width: 32, hidden: 128, classes: 3, inputs: 2 }), 16))
+    .summary();
   assert.equal(got.predictedPeakBytes, want.predictedPeakBytes);
   assert.deepEqual(got.forwardsPerStage, want.forwardsPerStage);
   assert.equal(got.strategy, want.strategy);
@@ -71,14 +82,33 @@ test("profile writes a profile that plan --profile reads, with the exact static 
   const dir = mkdtempSync(path.join(tmpdir(), "remat-cli-"));
   try {
     const file = path.join(dir, "p.json");
-    const p = await run("profile", "--depth", "3", "--width", "16", "--batch", "8", "--repeats", "1", "--out", file);
+    const p = await run(
+      "profile",
+      "--depth",
+      "3",
+      "--width",
+      "16",
+      "--batch",
+      "8",
+      "--repeats",
+      "1",
+      "--out",
+      file,
+    );
     assert.equal(p.status, 0, p.err);
     const saved = JSON.parse(readFileSync(file, "utf8"));
     assert.match(saved.profile.source, /^measured:cpu/);
-    const fromFile = JSON.parse((await run("plan", "--profile", file, "--strategy", "storeAll", "--json")).out);
-    const fromModel = JSON.parse((await run("plan", "--depth", "3", "--width", "16", "--batch", "8", "--json")).out);
+    const fromFile = JSON.parse(
+      (await run("plan", "--profile", file, "--strategy", "storeAll", "--json")).out,
+    );
+    const fromModel = JSON.parse(
+      (await run("plan", "--depth", "3", "--width", "16", "--batch", "8", "--json")).out,
+    );
     assert.equal(fromFile.predictedPeakBytes, fromModel.predictedPeakBytes, "bytes are exact either way");
-    writeFileSync(file, JSON.stringify({ format: "remat-profile/1", profile: { ...saved.profile, stages: [{ name: "x" }] } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ format: "remat-profile/1", profile: { ...saved.profile, stages: [{ name: "x" }] } }),
+    );
     const bad = await run("plan", "--profile", file);
     assert.equal(bad.status, 2);
     assert.match(bad.err, /stages\[0\]\.outputBytes is undefined/);
@@ -88,7 +118,21 @@ test("profile writes a profile that plan --profile reads, with the exact static 
 });
 
 test("train runs a short job and prints loss, time and memory", async () => {
-  const r = await run("train", "--depth", "2", "--width", "16", "--steps", "150", "--lr", "0.01", "--strategy", "revolve", "--slots", "1");
+  const r = await run(
+    "train",
+    "--depth",
+    "2",
+    "--width",
+    "16",
+    "--steps",
+    "150",
+    "--lr",
+    "0.01",
+    "--strategy",
+    "revolve",
+    "--slots",
+    "1",
+  );
   assert.equal(r.status, 0, r.err);
   assert.match(r.out, /plan {4}revolve/);
   assert.match(r.out, /loss {4}\d\.\d+ → \d\.\d+/);
@@ -99,7 +143,19 @@ test("pareto writes a predicted frontier whose line ends at store-all and never 
   const dir = mkdtempSync(path.join(tmpdir(), "remat-cli-"));
   try {
     const stem = path.join(dir, "f");
-    const r = await run("pareto", "--depth", "10", "--width", "16", "--batch", "8", "--budgets", "6", "--out", stem);
+    const r = await run(
+      "pareto",
+      "--depth",
+      "10",
+      "--width",
+      "16",
+      "--batch",
+      "8",
+      "--budgets",
+      "6",
+      "--out",
+      stem,
+    );
     assert.equal(r.status, 0, r.err);
     const doc = JSON.parse(readFileSync(`${stem}.json`, "utf8"));
     assert.equal(doc.line.length, 6);
@@ -116,14 +172,32 @@ test("pareto writes a predicted frontier whose line ends at store-all and never 
 test("bench measures every compared strategy, the sweep and the duel, with peaks equal to the predictions", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "remat-cli-"));
   try {
-    const r = await run("bench", "--depth", "3", "--width", "8", "--batch", "4", "--steps", "1", "--budgets", "3", "--out", dir, "--name", "b");
+    const r = await run(
+      "bench",
+      "--depth",
+      "3",
+      "--width",
+      "8",
+      "--batch",
+      "4",
+      "--steps",
+      "1",
+      "--budgets",
+      "3",
+      "--out",
+      dir,
+      "--name",
+      "b",
+    );
     assert.equal(r.status, 0, r.err);
     const doc = JSON.parse(readFileSync(path.join(dir, "b.json"), "utf8"));
     assert.equal(doc.rows.filter((x: { series: string }) => x.series === "point").length, 7);
     assert.equal(doc.rows.filter((x: { series: string }) => x.series === "frontier").length, 3);
     for (const row of doc.rows) assert.equal(row.measuredPeakBytes, row.predictedPeakBytes, row.strategy);
     assert.equal(doc.agreement.peaksEqual, doc.rows.length);
-    for (const row of doc.rows) assert.ok(row.measuredRatio > 0 && row.pairs === (row.series === "point" ? 3 : 1), row.strategy);
+    for (const row of doc.rows) {
+      assert.ok(row.measuredRatio > 0 && row.pairs === (row.series === "point" ? 3 : 1), row.strategy);
+    }
     assert.ok(doc.optimalVsSqrt.measured > 0 && doc.optimalVsSqrt.pairs === 3);
     assert.match(readFileSync(path.join(dir, "b_frontier.svg"), "utf8"), /^<svg/);
   } finally {
@@ -135,7 +209,20 @@ test("plan --timeline draws the schedule with one recompute bar per repeated for
   const dir = mkdtempSync(path.join(tmpdir(), "remat-cli-"));
   try {
     const file = path.join(dir, "t.svg");
-    const r = await run("plan", "--depth", "6", "--width", "16", "--batch", "8", "--strategy", "sqrt", "--timeline", file, "--json");
+    const r = await run(
+      "plan",
+      "--depth",
+      "6",
+      "--width",
+      "16",
+      "--batch",
+      "8",
+      "--strategy",
+      "sqrt",
+      "--timeline",
+      file,
+      "--json",
+    );
     assert.equal(r.status, 0, r.err);
     const plan = JSON.parse(r.out);
     const svg = readFileSync(file, "utf8");

@@ -37,7 +37,15 @@ export const MODEL_HELP = `model:
 
 /** Presets: named option sets (explicit options override them). */
 export const PRESETS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  "reference-mlp": { model: "mlp", depth: "32", width: "256", hidden: "1024", batch: "64", classes: "10", data: "teacher" },
+  "reference-mlp": {
+    model: "mlp",
+    depth: "32",
+    width: "256",
+    hidden: "1024",
+    batch: "64",
+    classes: "10",
+    data: "teacher",
+  },
   "reference-gpt": { model: "gpt", layers: "8", "d-model": "128", heads: "4", "seq-len": "64", batch: "8" },
   small: { model: "mlp" },
 };
@@ -66,7 +74,11 @@ export function buildModel(given: Values): ModelSetup {
   let values: Values = given;
   if (given.preset !== undefined) {
     const preset = PRESETS[String(given.preset)];
-    if (!preset) throw new UsageError(`--preset: got "${given.preset}"; expected one of ${Object.keys(PRESETS).join(", ")}`);
+    if (!preset) {
+      throw new UsageError(
+        `--preset: got "${given.preset}"; expected one of ${Object.keys(PRESETS).join(", ")}`,
+      );
+    }
     values = { ...preset, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
   }
   const seed = intOption(values, "seed", 0, 0);
@@ -76,7 +88,9 @@ export function buildModel(given: Values): ModelSetup {
     const classes = intOption(values, "classes", 3, 2);
     const dataName = values.data ?? "spirals";
     if (dataName !== "spirals" && dataName !== "teacher") {
-      throw new UsageError(`--data: got "${dataName}"; expected spirals or teacher for an mlp (gpt trains on the shipped text)`);
+      throw new UsageError(
+        `--data: got "${dataName}"; expected spirals or teacher for an mlp (gpt trains on the shipped text)`,
+      );
     }
     const onTeacher = dataName === "teacher";
     const chain = mlp({

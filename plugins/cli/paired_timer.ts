@@ -61,7 +61,9 @@ export class PairedTimer {
 
   /** `a` against `b`, `pairs` alternating pairs: a's median time, a/b ratio and peak. */
   duel(a: Plan, b: Plan, pairs: number): PlanTiming {
-    if (!Number.isInteger(pairs) || pairs < 1) throw new RangeError(`PairedTimer: pairs must be a positive integer; got ${pairs}`);
+    if (!Number.isInteger(pairs) || pairs < 1) {
+      throw new RangeError(`PairedTimer: pairs must be a positive integer; got ${pairs}`);
+    }
     const ts: number[] = [], ratios: number[] = [];
     let peakBytes = this.step(a, 0).peakBytes;
     for (let s = 1; s <= pairs; s++) {

@@ -9,7 +9,14 @@ let script = new Map<Plan, number[]>();
 /** A timer whose steps take the scripted times and peak at 42 bytes. */
 class ScriptedTimer extends PairedTimer {
   constructor(base: Plan, pairs: number) {
-    super(null as never, mlp({ depth: 1, width: 2, hidden: 2, classes: 2, inputs: 2 }), [] as never, null as never, base, pairs);
+    super(
+      null as never,
+      mlp({ depth: 1, width: 2, hidden: 2, classes: 2, inputs: 2 }),
+      [] as never,
+      null as never,
+      base,
+      pairs,
+    );
   }
   override step(plan: Plan): { ms: number; peakBytes: number } {
     return { ms: script.get(plan)!.shift() ?? 100, peakBytes: 42 };

@@ -33,7 +33,9 @@ export interface StrategyChoice {
  */
 export function planFromProfile(profile: Profile, choice: StrategyChoice): StrategyPlan {
   const need = (name: string, v: number | undefined): number => {
-    if (v === undefined) throw new InvalidArgument({ name, value: v, expected: `a value for --strategy ${choice.name}` });
+    if (v === undefined) {
+      throw new InvalidArgument({ name, value: v, expected: `a value for --strategy ${choice.name}` });
+    }
     return v;
   };
   switch (choice.name) {
@@ -52,7 +54,11 @@ export function planFromProfile(profile: Profile, choice: StrategyChoice): Strat
     case "optimal":
       return optimal(profile, { bytes: need("--bytes", choice.bytes) });
     default:
-      throw new InvalidArgument({ name: "--strategy", value: choice.name, expected: STRATEGY_NAMES.join(", ") });
+      throw new InvalidArgument({
+        name: "--strategy",
+        value: choice.name,
+        expected: STRATEGY_NAMES.join(", "),
+      });
   }
 }
 

@@ -21,7 +21,9 @@ export function findChromium(): string | undefined {
 export function renderSvgToPng(svg: string, chromium: string, timeoutMs = 120_000): Uint8Array {
   const width = Number(/<svg[^>]*\swidth="(\d+)"/.exec(svg)?.[1]);
   const height = Number(/<svg[^>]*\sheight="(\d+)"/.exec(svg)?.[1]);
-  if (!(width > 0 && height > 0)) throw new Error("renderSvgToPng: the <svg> has no numeric width and height");
+  if (!(width > 0 && height > 0)) {
+    throw new Error("renderSvgToPng: the <svg> has no numeric width and height");
+  }
   const dir = mkdtempSync(join(tmpdir(), "remat-plots-"));
   try {
     const svgPath = join(dir, "plot.svg"), pngPath = join(dir, "plot.png");
@@ -42,7 +44,9 @@ export function renderSvgToPng(svg: string, chromium: string, timeoutMs = 120_00
     ], { timeout: timeoutMs, encoding: "utf8" });
     if (!existsSync(pngPath)) {
       const why = run.error ? String(run.error) : `exit status ${run.status}, signal ${run.signal}`;
-      throw new Error(`renderSvgToPng: ${chromium} wrote no screenshot (${why}); stderr: ${String(run.stderr).slice(-800)}`);
+      throw new Error(
+        `renderSvgToPng: ${chromium} wrote no screenshot (${why}); stderr: ${String(run.stderr).slice(-800)}`,
+      );
     }
     return new Uint8Array(readFileSync(pngPath));
   } finally {

@@ -17,9 +17,16 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
 /** Decodes a PNG file's bytes to RGBA; throws saying what is unsupported or malformed. */
 export function decodePng(bytes: Uint8Array): RgbaImage {
-  if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw new Error("decodePng: not a PNG (bad signature)");
+  if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) {
+    throw new Error("decodePng: not a PNG (bad signature)");
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let width = 0, height = 0, depth = 0, type = 0, palette: Uint8Array | undefined, trns: Uint8Array | undefined;
+  let width = 0,
+    height = 0,
+    depth = 0,
+    type = 0,
+    palette: Uint8Array | undefined,
+    trns: Uint8Array | undefined;
   const idat: Uint8Array[] = [];
   for (let at = 8; at + 8 <= bytes.length;) {
     const len = view.getUint32(at), name = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
@@ -47,7 +54,12 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
     const s = i * ch, d = i * 4;
     if (type === 3) {
       const k = px[s]!;
-      rgba.set([palette?.[3 * k] ?? 0, palette?.[3 * k + 1] ?? 0, palette?.[3 * k + 2] ?? 0, trns?.[k] ?? 255], d);
+      rgba.set([
+        palette?.[3 * k] ?? 0,
+        palette?.[3 * k + 1] ?? 0,
+        palette?.[3 * k + 2] ?? 0,
+        trns?.[k] ?? 255,
+      ], d);
     } else if (type === 0 || type === 4) {
       rgba.set([px[s]!, px[s]!, px[s]!, type === 4 ? px[s + 1]! : 255], d);
     } else rgba.set([px[s]!, px[s + 1]!, px[s + 2]!, type === 6 ? px[s + 3]! : 255], d);
@@ -65,16 +77,25 @@ function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number):
       const c = i >= bpp && r > 0 ? out[prev + i - bpp]! : 0;
       let pred: number;
       switch (f) {
-        case 0: pred = 0; break;
-        case 1: pred = a; break;
-        case 2: pred = b; break;
-        case 3: pred = (a + b) >> 1; break;
+        case 0:
+          pred = 0;
+          break;
+        case 1:
+          pred = a;
+          break;
+        case 2:
+          pred = b;
+          break;
+        case 3:
+          pred = (a + b) >> 1;
+          break;
         case 4: {
           const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
           pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
           break;
         }
-        default: throw new Error(`decodePng: row ${r} has filter type ${f}, expected 0–4`);
+        default:
+          throw new Error(`decodePng: row ${r} has filter type ${f}, expected 0–4`);
       }
       out[row + i] = (raw[src + i]! + pred) & 255;
     }

@@ -4,7 +4,13 @@ import { deflateSync } from "node:zlib";
 import { decodePng, inkStats } from "./_png.ts";
 
 /** A PNG of 8-bit samples, row r filtered with filter type `filters[r % filters.length]`. */
-function encodePng(width: number, height: number, type: number, samples: Uint8Array, extra: Array<[string, Uint8Array]> = []) {
+function encodePng(
+  width: number,
+  height: number,
+  type: number,
+  samples: Uint8Array,
+  extra: Array<[string, Uint8Array]> = [],
+) {
   const ch = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[type]!, stride = width * ch;
   const raw = new Uint8Array(height * (stride + 1));
   for (let r = 0; r < height; r++) {
@@ -24,7 +30,10 @@ function encodePng(width: number, height: number, type: number, samples: Uint8Ar
   new DataView(ihdr.buffer).setUint32(4, height);
   ihdr.set([8, type, 0, 0, 0], 8);
   const z = new Uint8Array(deflateSync(raw));
-  const chunks: Array<[string, Uint8Array]> = [["IHDR", ihdr], ...extra, ["IDAT", z.subarray(0, 7)], ["IDAT", z.subarray(7)], ["IEND", new Uint8Array()]];
+  const chunks: Array<[string, Uint8Array]> = [["IHDR", ihdr], ...extra, ["IDAT", z.subarray(0, 7)], [
+    "IDAT",
+    z.subarray(7),
+  ], ["IEND", new Uint8Array()]];
   const parts: Uint8Array[] = [Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10)];
   for (const [name, data] of chunks) {
     const head = new Uint8Array(8);
@@ -36,7 +45,8 @@ function encodePng(width: number, height: number, type: number, samples: Uint8Ar
 }
 
 const W = 7, H = 11;
-const pattern = (ch: number) => Uint8Array.from({ length: W * H * ch }, (_, i) => (i * 37 + ((i * i) >> 3)) & 255);
+const pattern = (ch: number) =>
+  Uint8Array.from({ length: W * H * ch }, (_, i) => (i * 37 + ((i * i) >> 3)) & 255);
 
 test("decodePng reverses all five row filters for RGBA, RGB, grey and grey+alpha", () => {
   for (const [type, ch] of [[6, 4], [2, 3], [0, 1], [4, 2]] as const) {
@@ -45,7 +55,13 @@ test("decodePng reverses all five row filters for RGBA, RGB, grey and grey+alpha
     for (let i = 0; i < W * H; i++) {
       const px = [...img.rgba.subarray(4 * i, 4 * i + 4)];
       const src = [...s.subarray(i * ch, (i + 1) * ch)];
-      const want = ch === 4 ? src : ch === 3 ? [...src, 255] : ch === 1 ? [src[0], src[0], src[0], 255] : [src[0], src[0], src[0], src[1]];
+      const want = ch === 4
+        ? src
+        : ch === 3
+        ? [...src, 255]
+        : ch === 1
+        ? [src[0], src[0], src[0], 255]
+        : [src[0], src[0], src[0], src[1]];
       assert.deepEqual(px, want, `type ${type}, pixel ${i}`);
     }
   }

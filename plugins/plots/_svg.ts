@@ -20,7 +20,9 @@ export function niceStep(span: number, target: number): number {
 /** Multiples of `step` from `from` to `to` (inclusive, within rounding). */
 export function ticksOf(from: number, to: number, step: number): number[] {
   const out: number[] = [];
-  for (let i = Math.ceil(from / step - 1e-9); i * step <= to + step * 1e-9; i++) out.push(Number((i * step).toPrecision(12)) + 0);
+  for (let i = Math.ceil(from / step - 1e-9); i * step <= to + step * 1e-9; i++) {
+    out.push(Number((i * step).toPrecision(12)) + 0);
+  }
   return out;
 }
 

@@ -24,7 +24,9 @@ export function parseSvg(svg: string): SvgElement {
   while (at < svg.length) {
     const lt = svg.indexOf("<", at);
     const text = svg.slice(at, lt < 0 ? svg.length : lt);
-    if (BAD_TEXT.test(text)) throw new Error(`parseSvg: unescaped text at ${at}: ${JSON.stringify(text.slice(0, 60))}`);
+    if (BAD_TEXT.test(text)) {
+      throw new Error(`parseSvg: unescaped text at ${at}: ${JSON.stringify(text.slice(0, 60))}`);
+    }
     if (text.trim()) {
       if (stack.length === 1) throw new Error(`parseSvg: text outside the root element at ${at}`);
       stack.at(-1)!.text += decode(text);
@@ -51,7 +53,9 @@ export function parseSvg(svg: string): SvgElement {
   }
   if (stack.length !== 1) throw new Error(`parseSvg: <${stack.at(-1)!.name}> is never closed`);
   const roots = stack[0]!.children;
-  if (roots.length !== 1 || roots[0]!.name !== "svg") throw new Error("parseSvg: expected exactly one root <svg>");
+  if (roots.length !== 1 || roots[0]!.name !== "svg") {
+    throw new Error("parseSvg: expected exactly one root <svg>");
+  }
   return roots[0]!;
 }
 

@@ -26,7 +26,9 @@ test("tickLabel shows as many decimals as the step needs", () => {
 });
 
 test("parseSvg reads elements, attributes and decoded text", () => {
-  const svg = parseSvg(`<svg w="1"><g class="a b"><text>x &lt; y</text></g><polyline class="b" points="1,2 3,4"/></svg>`);
+  const svg = parseSvg(
+    `<svg w="1"><g class="a b"><text>x &lt; y</text></g><polyline class="b" points="1,2 3,4"/></svg>`,
+  );
   assert.equal(byClass(svg, "b").length, 2);
   assert.equal(svg.children[0]!.children[0]!.text, "x < y");
   assert.deepEqual(pointsOf(byClass(svg, "b")[1]!), [[1, 2], [3, 4]]);

@@ -47,7 +47,17 @@ export interface FrontierPlot {
 }
 
 const W = 860, H = 500, L = 80, R = 240, T = 50, B = 62;
-const COLORS = ["#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"];
+const COLORS = [
+  "#d62728",
+  "#2ca02c",
+  "#9467bd",
+  "#ff7f0e",
+  "#8c564b",
+  "#e377c2",
+  "#17becf",
+  "#7f7f7f",
+  "#bcbd22",
+];
 const LINE = "#1f77b4", PREDICTED = "#555";
 const LEGEND_CHARS = 28;
 
@@ -71,7 +81,9 @@ const LEGEND_CHARS = 28;
 export function frontierSvg(plot: FrontierPlot): string {
   const all = [...plot.line, ...plot.points];
   if (all.length === 0) throw new RangeError("frontierSvg: nothing to plot (line and points are both empty)");
-  const ratios = all.flatMap((p) => (p.predictedRatio === undefined ? [p.ratio] : [p.ratio, p.predictedRatio]));
+  const ratios = all.flatMap((
+    p,
+  ) => (p.predictedRatio === undefined ? [p.ratio] : [p.ratio, p.predictedRatio]));
   const maxMiB = Math.max(...all.map((p) => p.bytes)) / MiB;
   const xStep = niceStep(maxMiB * 1.05, 6);
   const xMax = Math.ceil((maxMiB * 1.05) / xStep) * xStep;
@@ -82,35 +94,70 @@ export function frontierSvg(plot: FrontierPlot): string {
   const x = (bytes: number) => L + (bytes / MiB / xMax) * (W - L - R);
   const y = (ratio: number) => H - B - ((ratio - r0) / (r1 - r0)) * (H - T - B);
   const out: string[] = [svgOpen(W, H)];
-  out.push(`<text x="${(L + W - R) / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${esc(plot.title)}</text>`);
+  out.push(
+    `<text x="${(L + W - R) / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${
+      esc(plot.title)
+    }</text>`,
+  );
   for (const mib of ticksOf(0, xMax, xStep)) {
     const cx = px(x(mib * MiB));
     out.push(`<line x1="${cx}" y1="${T}" x2="${cx}" y2="${H - B}" stroke="#e5e5e5"/>`);
-    out.push(`<text class="xtick" x="${cx}" y="${H - B + 18}" text-anchor="middle">${tickLabel(mib, xStep)}</text>`);
+    out.push(
+      `<text class="xtick" x="${cx}" y="${H - B + 18}" text-anchor="middle">${tickLabel(mib, xStep)}</text>`,
+    );
   }
   for (const r of ticksOf(r0, r1, yStep)) {
     const cy = px(y(r));
     out.push(`<line x1="${L}" y1="${cy}" x2="${W - R}" y2="${cy}" stroke="#e5e5e5"/>`);
-    out.push(`<text class="ytick" x="${L - 8}" y="${cy}" text-anchor="end" dominant-baseline="central">${tickLabel(r, yStep)}×</text>`);
+    out.push(
+      `<text class="ytick" x="${L - 8}" y="${cy}" text-anchor="end" dominant-baseline="central">${
+        tickLabel(r, yStep)
+      }×</text>`,
+    );
   }
   out.push(`<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>`);
   out.push(`<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`);
-  out.push(`<text class="axis-title" x="${(L + W - R) / 2}" y="${H - 16}" text-anchor="middle">peak activation memory (MiB)</text>`);
-  out.push(`<text class="axis-title" transform="translate(22 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">step time / store-all (×)</text>`);
+  out.push(
+    `<text class="axis-title" x="${(L + W - R) / 2}" y="${
+      H - 16
+    }" text-anchor="middle">peak activation memory (MiB)</text>`,
+  );
+  out.push(
+    `<text class="axis-title" transform="translate(22 ${
+      (T + H - B) / 2
+    }) rotate(-90)" text-anchor="middle">step time / store-all (×)</text>`,
+  );
   const line = [...plot.line].sort((a, b) => a.bytes - b.bytes);
   const predicted = line.filter((p) => p.predictedRatio !== undefined);
-  const pts = (ps: ReadonlyArray<FrontierPoint>, r: (p: FrontierPoint) => number) => ps.map((p) => `${px(x(p.bytes))},${px(y(r(p)))}`).join(" ");
+  const pts = (ps: ReadonlyArray<FrontierPoint>, r: (p: FrontierPoint) => number) =>
+    ps.map((p) => `${px(x(p.bytes))},${px(y(r(p)))}`).join(" ");
   if (predicted.length > 0) {
-    out.push(`<polyline class="predicted" fill="none" stroke="${PREDICTED}" stroke-width="1.5" stroke-dasharray="5 4" points="${pts(predicted, (p) => p.predictedRatio!)}"/>`);
+    out.push(
+      `<polyline class="predicted" fill="none" stroke="${PREDICTED}" stroke-width="1.5" stroke-dasharray="5 4" points="${
+        pts(predicted, (p) => p.predictedRatio!)
+      }"/>`,
+    );
   }
   if (line.length > 0) {
-    out.push(`<polyline class="line" fill="none" stroke="${LINE}" stroke-width="2" points="${pts(line, (p) => p.ratio)}"/>`);
+    out.push(
+      `<polyline class="line" fill="none" stroke="${LINE}" stroke-width="2" points="${
+        pts(line, (p) => p.ratio)
+      }"/>`,
+    );
   }
   for (const p of line) {
-    out.push(`<circle class="line-point" cx="${px(x(p.bytes))}" cy="${px(y(p.ratio))}" r="3" fill="${LINE}"><title>${esc(p.label)}</title></circle>`);
+    out.push(
+      `<circle class="line-point" cx="${px(x(p.bytes))}" cy="${px(y(p.ratio))}" r="3" fill="${LINE}"><title>${
+        esc(p.label)
+      }</title></circle>`,
+    );
   }
   plot.points.forEach((p, i) => {
-    out.push(`<rect class="point" x="${px(x(p.bytes) - 5)}" y="${px(y(p.ratio) - 5)}" width="10" height="10" fill="${COLORS[i % COLORS.length]}" stroke="black" stroke-width="0.5"><title>${esc(p.label)}</title></rect>`);
+    out.push(
+      `<rect class="point" x="${px(x(p.bytes) - 5)}" y="${px(y(p.ratio) - 5)}" width="10" height="10" fill="${
+        COLORS[i % COLORS.length]
+      }" stroke="black" stroke-width="0.5"><title>${esc(p.label)}</title></rect>`,
+    );
   });
   out.push(...legend(plot, predicted.length > 0));
   out.push("</svg>");
@@ -124,16 +171,27 @@ function legend(plot: FrontierPlot, withPredicted: boolean): string[] {
     return `<text class="legend" x="${lx + 28}" y="${ly + 4}">${esc(short)}</text>`;
   };
   let ly = T + 10;
-  out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${LINE}" stroke-width="2"/>`, label(plot.lineLabel, ly));
+  out.push(
+    `<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${LINE}" stroke-width="2"/>`,
+    label(plot.lineLabel, ly),
+  );
   if (withPredicted) {
     ly += 22;
-    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${PREDICTED}" stroke-width="1.5" stroke-dasharray="5 4"/>`);
+    out.push(
+      `<line x1="${lx}" y1="${ly}" x2="${
+        lx + 20
+      }" y2="${ly}" stroke="${PREDICTED}" stroke-width="1.5" stroke-dasharray="5 4"/>`,
+    );
     out.push(label(`${plot.lineLabel}, predicted`, ly));
   }
   ly += 12;
   plot.points.forEach((p, i) => {
     ly += 22;
-    out.push(`<rect x="${lx + 5}" y="${ly - 5}" width="10" height="10" fill="${COLORS[i % COLORS.length]}" stroke="black" stroke-width="0.5"/>`);
+    out.push(
+      `<rect x="${lx + 5}" y="${ly - 5}" width="10" height="10" fill="${
+        COLORS[i % COLORS.length]
+      }" stroke="black" stroke-width="0.5"/>`,
+    );
     out.push(label(p.label, ly));
   });
   return out;

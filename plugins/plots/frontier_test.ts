@@ -26,8 +26,12 @@ test("frontierSvg writes well-formed SVG with width, height and a matching viewB
 
 test("frontierSvg titles both axes with units and lists the line, its prediction and each point", () => {
   const all = texts(parseSvg(frontierSvg(plot)));
-  for (const t of ["peak activation memory (MiB)", "step time / store-all (×)", "MLP frontier"]) assert.ok(all.includes(t), t);
-  for (const t of ["optimal(bytes)", "optimal(bytes), predicted", "storeAll", "sqrt(every=2)"]) assert.ok(all.includes(t), t);
+  for (const t of ["peak activation memory (MiB)", "step time / store-all (×)", "MLP frontier"]) {
+    assert.ok(all.includes(t), t);
+  }
+  for (const t of ["optimal(bytes)", "optimal(bytes), predicted", "storeAll", "sqrt(every=2)"]) {
+    assert.ok(all.includes(t), t);
+  }
 });
 
 test("frontierSvg draws a marker per point and places it by the tick labels", () => {
@@ -48,7 +52,11 @@ test("frontierSvg draws no predicted line when no point carries a prediction", (
 });
 
 test("frontierSvg escapes the title and labels", () => {
-  const raw = frontierSvg({ ...plot, title: "x < y & z", points: [{ label: "<b>&amp", bytes: MiB, ratio: 1.1 }] });
+  const raw = frontierSvg({
+    ...plot,
+    title: "x < y & z",
+    points: [{ label: "<b>&amp", bytes: MiB, ratio: 1.1 }],
+  });
   const all = texts(parseSvg(raw));
   assert.ok(all.includes("x < y & z") && all.includes("<b>&amp"));
   assert.ok(raw.includes("&lt;b&gt;&amp;amp"));

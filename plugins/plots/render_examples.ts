@@ -29,7 +29,9 @@ mkdirSync(out, { recursive: true });
 
 const profile = staticProfile(mlp({ depth: 32, width: 256, hidden: 1024, classes: 10 }), 64);
 const plan = sqrt(profile);
-const timeline = timelineSvg(plan, profile, { title: `Reference MLP: ${plan.strategy} schedule and live memory` });
+const timeline = timelineSvg(plan, profile, {
+  title: `Reference MLP: ${plan.strategy} schedule and live memory`,
+});
 
 const results = join(here, "../../benchmarks/results/strategies_mlp.json");
 const { rows } = JSON.parse(readFileSync(results, "utf8")) as { rows: Row[] };

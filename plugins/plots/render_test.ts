@@ -23,7 +23,9 @@ if (skip) console.warn(`render_test.ts: skipping: ${skip}`);
 
 function render(svg: string): RgbaImage {
   if (!chromium) {
-    assert.fail("Chromium is not installed but CI=true requires the render tests: install it with `apt-get install -y chromium` (or set $CHROMIUM)");
+    assert.fail(
+      "Chromium is not installed but CI=true requires the render tests: install it with `apt-get install -y chromium` (or set $CHROMIUM)",
+    );
   }
   return decodePng(renderSvgToPng(svg, chromium, 180_000));
 }
@@ -33,7 +35,10 @@ function countNear(img: RgbaImage, hex: string): number {
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
   let n = 0;
   for (let i = 0; i < img.rgba.length; i += 4) {
-    if (Math.abs(img.rgba[i]! - r!) <= 3 && Math.abs(img.rgba[i + 1]! - g!) <= 3 && Math.abs(img.rgba[i + 2]! - b!) <= 3) n++;
+    if (
+      Math.abs(img.rgba[i]! - r!) <= 3 && Math.abs(img.rgba[i + 1]! - g!) <= 3 &&
+      Math.abs(img.rgba[i + 2]! - b!) <= 3
+    ) n++;
   }
   return n;
 }
@@ -45,7 +50,9 @@ test("timelineSvg renders in headless Chromium to a PNG that is drawn on, in the
   const { inkFraction, colours } = inkStats(img);
   assert.ok(inkFraction > 0.05 && inkFraction < 0.8, `ink fraction ${inkFraction}`);
   assert.ok(colours > 16, `${colours} distinct colours`);
-  for (const c of ["#1f77b4", "#ff7f0e", "#2ca02c"]) assert.ok(countNear(img, c) > 50, `bars of ${c} visible`);
+  for (const c of ["#1f77b4", "#ff7f0e", "#2ca02c"]) {
+    assert.ok(countNear(img, c) > 50, `bars of ${c} visible`);
+  }
 });
 
 test("frontierSvg renders in headless Chromium to a PNG that is drawn on", opts, () => {
@@ -53,8 +60,17 @@ test("frontierSvg renders in headless Chromium to a PNG that is drawn on", opts,
   const img = render(frontierSvg({
     title: "frontier",
     lineLabel: "optimal(bytes)",
-    line: [1, 2, 4, 8].map((m) => ({ label: `o${m}`, bytes: m * MiB, ratio: 1 + 0.5 / m, predictedRatio: 1 + 0.45 / m })),
-    points: [{ label: "storeAll", bytes: 10 * MiB, ratio: 1 }, { label: "sqrt", bytes: 2.5 * MiB, ratio: 1.3 }],
+    line: [1, 2, 4, 8].map((m) => ({
+      label: `o${m}`,
+      bytes: m * MiB,
+      ratio: 1 + 0.5 / m,
+      predictedRatio: 1 + 0.45 / m,
+    })),
+    points: [{ label: "storeAll", bytes: 10 * MiB, ratio: 1 }, {
+      label: "sqrt",
+      bytes: 2.5 * MiB,
+      ratio: 1.3,
+    }],
   }));
   assert.deepEqual([img.width, img.height], [860, 500]);
   const { inkFraction, colours } = inkStats(img);

@@ -22,8 +22,12 @@ test("timelineSvg writes well-formed SVG with width, height and a matching viewB
 test("timelineSvg titles both axes with units and has a legend entry per bar kind", () => {
   const plan = sqrt(profile);
   const all = texts(parseSvg(timelineSvg(plan, profile)));
-  for (const t of ["predicted time (ms)", "live activations (MiB)", "stage (0 = input)"]) assert.ok(all.includes(t), t);
-  for (const t of ["forward (first)", "forward (recompute)", "backward", "loss"]) assert.ok(all.includes(t), t);
+  for (const t of ["predicted time (ms)", "live activations (MiB)", "stage (0 = input)"]) {
+    assert.ok(all.includes(t), t);
+  }
+  for (const t of ["forward (first)", "forward (recompute)", "backward", "loss"]) {
+    assert.ok(all.includes(t), t);
+  }
   assert.ok(all.includes(`${plan.strategy}: schedule`), "default title from plan.strategy");
 });
 

@@ -82,11 +82,26 @@ export async function trainingService(options: ServiceOptions = {}): Promise<Tra
       return errorResponse(c, err.status as ContentfulStatusCode, "BadRequest", err.message);
     }
     console.error("remat server: unexpected error:", err, (err as Error).stack);
-    return errorResponse(c, 500, "InternalError", "an internal error occurred; the server log has the details");
+    return errorResponse(
+      c,
+      500,
+      "InternalError",
+      "an internal error occurred; the server log has the details",
+    );
   });
-  app.notFound((c) => errorResponse(c, 404, "RouteNotFound", `no route ${c.req.method} ${c.req.path}; GET /openapi.json lists the routes`));
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      404,
+      "RouteNotFound",
+      `no route ${c.req.method} ${c.req.path}; GET /openapi.json lists the routes`,
+    )
+  );
 
-  app.get("/healthz", (c) => c.json({ ok: true, ...runner.load(), liveBytes: runner.liveBytes(), jobs: runner.list().length }));
+  app.get(
+    "/healthz",
+    (c) => c.json({ ok: true, ...runner.load(), liveBytes: runner.liveBytes(), jobs: runner.list().length }),
+  );
   app.get("/openapi.json", (c) => c.json(openApiDocument(limits)));
 
   if (token) app.use("/v1/*", bearerAuth(token));
@@ -95,10 +110,16 @@ export async function trainingService(options: ServiceOptions = {}): Promise<Tra
     bodyLimit({
       maxSize: limits.maxBodyBytes,
       onError: (c) =>
-        errorResponse(c, 413, "LimitExceeded", `the request body exceeds the limit maxBodyBytes = ${limits.maxBodyBytes}`, {
-          limit: "maxBodyBytes",
-          max: limits.maxBodyBytes,
-        }),
+        errorResponse(
+          c,
+          413,
+          "LimitExceeded",
+          `the request body exceeds the limit maxBodyBytes = ${limits.maxBodyBytes}`,
+          {
+            limit: "maxBodyBytes",
+            max: limits.maxBodyBytes,
+          },
+        ),
     }),
   );
   app.route("/v1", jobRoutes(runner, limits));

@@ -3,7 +3,8 @@ import { after, before, describe, test } from "node:test";
 import { jsonRequest, tempService, tinyJob } from "./test_support.ts";
 
 type Service = Awaited<ReturnType<typeof tempService>>;
-const body = async (res: Response) => await res.json() as { error: Record<string, unknown> } & Record<string, unknown>;
+const body = async (res: Response) =>
+  await res.json() as { error: Record<string, unknown> } & Record<string, unknown>;
 
 describe("trainingService routes and errors", () => {
   let s: Service;
@@ -24,7 +25,16 @@ describe("trainingService routes and errors", () => {
   test("GET /openapi.json documents every route with the generated request schemas", async () => {
     const doc = await body(await s.app.request("/openapi.json"));
     const paths = Object.keys(doc.paths as object);
-    for (const p of ["/healthz", "/v1/plans", "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/events", "/v1/jobs/{id}/weights"]) {
+    for (
+      const p of [
+        "/healthz",
+        "/v1/plans",
+        "/v1/jobs",
+        "/v1/jobs/{id}",
+        "/v1/jobs/{id}/events",
+        "/v1/jobs/{id}/weights",
+      ]
+    ) {
       assert.ok(paths.includes(p), `missing ${p}`);
     }
     const schemas = (doc.components as { schemas: Record<string, { properties?: object }> }).schemas;
@@ -33,7 +43,10 @@ describe("trainingService routes and errors", () => {
   });
 
   test("POST /v1/plans returns the plan summary without training", async () => {
-    const res = await s.app.request("/v1/plans", jsonRequest("POST", { model: { kind: "mlp", depth: 16 }, strategy: { name: "sqrt" }, batch: 32 }));
+    const res = await s.app.request(
+      "/v1/plans",
+      jsonRequest("POST", { model: { kind: "mlp", depth: 16 }, strategy: { name: "sqrt" }, batch: 32 }),
+    );
     assert.equal(res.status, 200);
     const p = await body(res);
     assert.match(String(p.strategy), /^sqrt/);
@@ -44,7 +57,10 @@ describe("trainingService routes and errors", () => {
   });
 
   test("POST /v1/plans with an infeasible budget is a 422 naming the smallest feasible budget", async () => {
-    const res = await s.app.request("/v1/plans", jsonRequest("POST", { model: { kind: "mlp" }, strategy: { name: "optimal", bytes: 1000 } }));
+    const res = await s.app.request(
+      "/v1/plans",
+      jsonRequest("POST", { model: { kind: "mlp" }, strategy: { name: "optimal", bytes: 1000 } }),
+    );
     assert.equal(res.status, 422);
     const e = (await body(res)).error;
     assert.equal(e.tag, "BudgetInfeasible");
@@ -54,17 +70,25 @@ describe("trainingService routes and errors", () => {
   });
 
   test("a body with several bad fields is one 400 listing each of them with its path", async () => {
-    const res = await s.app.request("/v1/jobs", jsonRequest("POST", { model: { kind: "mlp", depth: -3, width: 2.5 }, steps: "many", colour: "blue" }));
+    const res = await s.app.request(
+      "/v1/jobs",
+      jsonRequest("POST", { model: { kind: "mlp", depth: -3, width: 2.5 }, steps: "many", colour: "blue" }),
+    );
     assert.equal(res.status, 400);
     const e = (await body(res)).error;
     assert.equal(e.tag, "InvalidRequest");
     const paths = (e.issues as Array<{ path: string }>).map((i) => i.path);
-    for (const p of ["model.depth", "model.width", "steps"]) assert.ok(paths.some((q) => q === p), `${p} in ${paths}`);
+    for (const p of ["model.depth", "model.width", "steps"]) {
+      assert.ok(paths.some((q) => q === p), `${p} in ${paths}`);
+    }
     assert.ok(paths.length >= 4, `the unknown key is reported too: ${paths}`);
   });
 
   test("cross-field mistakes are 400s too (gpt on spirals)", async () => {
-    const res = await s.app.request("/v1/jobs", jsonRequest("POST", { model: { kind: "gpt" }, data: { kind: "spirals" } }));
+    const res = await s.app.request(
+      "/v1/jobs",
+      jsonRequest("POST", { model: { kind: "gpt" }, data: { kind: "spirals" } }),
+    );
     assert.equal(res.status, 400);
     assert.match(JSON.stringify((await body(res)).error.issues), /text/);
   });
@@ -89,7 +113,10 @@ describe("trainingService routes and errors", () => {
   });
 
   test("a model over the stage limit is a 413 naming maxStages", async () => {
-    const res = await s.app.request("/v1/jobs", jsonRequest("POST", tinyJob({ model: { kind: "mlp", depth: 60, width: 8 } })));
+    const res = await s.app.request(
+      "/v1/jobs",
+      jsonRequest("POST", tinyJob({ model: { kind: "mlp", depth: 60, width: 8 } })),
+    );
     assert.equal(res.status, 413);
     const e = (await body(res)).error;
     assert.equal(e.limit, "maxStages");
@@ -97,7 +124,12 @@ describe("trainingService routes and errors", () => {
   });
 
   test("unknown jobs are 404 on every job route, unknown routes 404 too", async () => {
-    for (const [method, url] of [["GET", "/v1/jobs/nope"], ["GET", "/v1/jobs/nope/events"], ["GET", "/v1/jobs/nope/weights"], ["DELETE", "/v1/jobs/nope"]]) {
+    for (
+      const [method, url] of [["GET", "/v1/jobs/nope"], ["GET", "/v1/jobs/nope/events"], [
+        "GET",
+        "/v1/jobs/nope/weights",
+      ], ["DELETE", "/v1/jobs/nope"]]
+    ) {
       const res = await s.app.request(url!, { method });
       assert.equal(res.status, 404, `${method} ${url}`);
       assert.equal((await body(res)).error.tag, "JobNotFound");
@@ -120,10 +152,23 @@ describe("trainingService with REMAT_TOKEN", () => {
     const none = await s.app.request("/v1/jobs");
     assert.equal(none.status, 401);
     assert.match(none.headers.get("WWW-Authenticate") ?? "", /Bearer/);
-    assert.equal((await s.app.request("/v1/jobs", { headers: { Authorization: "Bearer wrong" } })).status, 401);
-    assert.equal((await s.app.request("/v1/jobs", { headers: { Authorization: "Bearer s3cret-token-and-more" } })).status, 401);
-    assert.equal((await s.app.request("/v1/jobs", { headers: { Authorization: "Bearer s3cret-token" } })).status, 200);
-    const plan = await s.app.request("/v1/plans", jsonRequest("POST", { model: { kind: "mlp" } }, { Authorization: "Bearer s3cret-token" }));
+    assert.equal(
+      (await s.app.request("/v1/jobs", { headers: { Authorization: "Bearer wrong" } })).status,
+      401,
+    );
+    assert.equal(
+      (await s.app.request("/v1/jobs", { headers: { Authorization: "Bearer s3cret-token-and-more" } }))
+        .status,
+      401,
+    );
+    assert.equal(
+      (await s.app.request("/v1/jobs", { headers: { Authorization: "Bearer s3cret-token" } })).status,
+      200,
+    );
+    const plan = await s.app.request(
+      "/v1/plans",
+      jsonRequest("POST", { model: { kind: "mlp" } }, { Authorization: "Bearer s3cret-token" }),
+    );
     assert.equal(plan.status, 200);
   });
 });

@@ -27,7 +27,10 @@ export type ServiceEvent =
  */
 export class ServiceError extends Error {
   /** An error for HTTP `status` with the service's JSON error `body`, if it sent one. */
-  constructor(readonly status: number, readonly body: { error?: { tag?: string; message?: string } } | undefined) {
+  constructor(
+    readonly status: number,
+    readonly body: { error?: { tag?: string; message?: string } } | undefined,
+  ) {
     super(`HTTP ${status}: ${body?.error?.message ?? "no error body"}`);
   }
 }
@@ -42,7 +45,9 @@ export class ServiceError extends Error {
  * for await (const { event, data } of parseSse(res.body!)) console.log(event, JSON.parse(data));
  * ```
  */
-export async function* parseSse(stream: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
+export async function* parseSse(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ event: string; data: string }> {
   const decoder = new TextDecoder();
   let buffer = "";
   for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {

@@ -3,7 +3,10 @@ import { test } from "node:test";
 import { type JobEvent, JobEvents } from "./job_events.ts";
 import type { JobRecord } from "./job_types.ts";
 
-const step = (n: number): JobEvent => ({ type: "step", metric: { step: n, loss: 1 / (n + 1), ms: 1, peakBytes: 8 } });
+const step = (n: number): JobEvent => ({
+  type: "step",
+  metric: { step: n, loss: 1 / (n + 1), ms: 1, peakBytes: 8 },
+});
 
 test("JobEvents delivers a job's events only to its own listeners, in order", () => {
   const hub = new JobEvents();

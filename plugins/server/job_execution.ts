@@ -5,7 +5,15 @@
  * alike (the training loop scopes them; the trained parameters are released here).
  * @module
  */
-import { type Backend, isRematError, readParams, releaseParams, type RematError, train, withBackend } from "@remat/core";
+import {
+  type Backend,
+  isRematError,
+  readParams,
+  releaseParams,
+  type RematError,
+  train,
+  withBackend,
+} from "@remat/core";
 import { Effect } from "effect";
 import { buildChain, buildDataset, buildOptimizer, buildPlan } from "./job_build.ts";
 import type { JobRequest, StepMetric } from "./job_types.ts";

@@ -19,8 +19,12 @@ describe("jobs through app.request()", () => {
       assert.equal(done.state, "succeeded", JSON.stringify(done.error));
       assert.equal(done.stepsDone, 6);
       assert.equal(done.progress, 1);
-      assert.ok(Number.isFinite(done.lastLoss) && (done.peakBytes as number) > 0 && (done.lastStepMs as number) > 0);
-      const metrics = (await json(await s.app.request(`/v1/jobs/${job.id}/metrics`))).metrics as Array<{ step: number }>;
+      assert.ok(
+        Number.isFinite(done.lastLoss) && (done.peakBytes as number) > 0 && (done.lastStepMs as number) > 0,
+      );
+      const metrics = (await json(await s.app.request(`/v1/jobs/${job.id}/metrics`))).metrics as Array<
+        { step: number }
+      >;
       assert.deepEqual(metrics.map((m) => m.step), [0, 1, 2, 3, 4, 5]);
       const w = await s.app.request(`/v1/jobs/${job.id}/weights`);
       assert.equal(w.status, 200);
@@ -46,7 +50,10 @@ describe("jobs through app.request()", () => {
       assert.equal((last.data as { state: string }).state, "succeeded");
       const firstState = events[0]!.data as { stepsDone: number };
       const steps = events.filter((e) => e.event === "step").map((e) => (e.data as { step: number }).step);
-      assert.deepEqual(steps, Array.from({ length: 8 - firstState.stepsDone }, (_, i) => firstState.stepsDone + i));
+      assert.deepEqual(
+        steps,
+        Array.from({ length: 8 - firstState.stepsDone }, (_, i) => firstState.stepsDone + i),
+      );
       // a late client gets the finished state and the final event at once
       const late = await readSse(await s.app.request(`/v1/jobs/${job.id}/events`));
       assert.deepEqual(late.map((e) => e.event), ["state", "final"]);
@@ -58,8 +65,12 @@ describe("jobs through app.request()", () => {
   test("DELETE cancels a running job: state cancelled, no weights, buffers released", async () => {
     const s = await tempService();
     try {
-      const job = await json(await s.app.request("/v1/jobs", jsonRequest("POST", tinyJob({ steps: 100_000 }))));
-      for (let i = 0; i < 500 && s.runner.get(job.id)!.stepsDone < 3; i++) await new Promise((r) => setTimeout(r, 5));
+      const job = await json(
+        await s.app.request("/v1/jobs", jsonRequest("POST", tinyJob({ steps: 100_000 }))),
+      );
+      for (let i = 0; i < 500 && s.runner.get(job.id)!.stepsDone < 3; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
       const res = await s.app.request(`/v1/jobs/${job.id}`, { method: "DELETE" });
       assert.equal(res.status, 200);
       const cancelled = await json(res);
@@ -82,8 +93,14 @@ describe("jobs through app.request()", () => {
       assert.equal(c.status, 429);
       assert.ok(Number(c.headers.get("Retry-After")) >= 1);
       assert.equal((await json(c)).error.tag, "QueueFull");
-      assert.equal((await json(await s.app.request(`/v1/jobs/${b.id}`, { method: "DELETE" }))).state, "cancelled");
-      assert.equal((await json(await s.app.request(`/v1/jobs/${a.id}`, { method: "DELETE" }))).state, "cancelled");
+      assert.equal(
+        (await json(await s.app.request(`/v1/jobs/${b.id}`, { method: "DELETE" }))).state,
+        "cancelled",
+      );
+      assert.equal(
+        (await json(await s.app.request(`/v1/jobs/${a.id}`, { method: "DELETE" }))).state,
+        "cancelled",
+      );
       assert.equal(s.runner.load().running + s.runner.load().queued, 0);
     } finally {
       await s.done();
@@ -93,7 +110,12 @@ describe("jobs through app.request()", () => {
   test("a job whose loss becomes non-finite fails with NonFiniteLoss instead of training on", async () => {
     const s = await tempService();
     try {
-      const job = await json(await s.app.request("/v1/jobs", jsonRequest("POST", tinyJob({ steps: 50, optimizer: { kind: "sgd", lr: 1e30 } }))));
+      const job = await json(
+        await s.app.request(
+          "/v1/jobs",
+          jsonRequest("POST", tinyJob({ steps: 50, optimizer: { kind: "sgd", lr: 1e30 } })),
+        ),
+      );
       const done = await waitForJob((u) => s.app.request(u), job.id);
       assert.equal(done.state, "failed");
       assert.equal(done.error.tag, "NonFiniteLoss");
@@ -108,13 +130,24 @@ describe("jobs through app.request()", () => {
     const s = await tempService();
     try {
       const spec = { kind: "gpt", layers: 1, dModel: 16, heads: 2, seqLen: 8 };
-      const job = await json(await s.app.request("/v1/jobs", jsonRequest("POST", { model: spec, batch: 4, steps: 3, strategy: { name: "sqrt" } })));
+      const job = await json(
+        await s.app.request(
+          "/v1/jobs",
+          jsonRequest("POST", { model: spec, batch: 4, steps: 3, strategy: { name: "sqrt" } }),
+        ),
+      );
       const done = await waitForJob((u) => s.app.request(u), job.id);
       assert.equal(done.state, "succeeded", JSON.stringify(done.error));
-      const { tensors } = decodeSafetensors(new Uint8Array(await (await s.app.request(`/v1/jobs/${job.id}/weights`)).arrayBuffer()));
+      const { tensors } = decodeSafetensors(
+        new Uint8Array(await (await s.app.request(`/v1/jobs/${job.id}/weights`)).arrayBuffer()),
+      );
       const names = tensors.map((t) => t.name);
       const chain = gpt({ layers: 1, dModel: 16, heads: 2, seqLen: 8, vocab: 2 });
-      for (const st of chain.stages) for (const p of st.params) assert.ok(names.includes(`${st.name}.${p.name}`), `${st.name}.${p.name}`);
+      for (const st of chain.stages) {
+        for (const p of st.params) {
+          assert.ok(names.includes(`${st.name}.${p.name}`), `${st.name}.${p.name}`);
+        }
+      }
     } finally {
       await s.done();
     }
@@ -127,20 +160,30 @@ describe("restart", () => {
     const dir = first.dataDir;
     const done = await json(await first.app.request("/v1/jobs", jsonRequest("POST", tinyJob())));
     await waitForJob((u) => first.app.request(u), done.id);
-    const long = await json(await first.app.request("/v1/jobs", jsonRequest("POST", tinyJob({ steps: 100_000 }))));
-    for (let i = 0; i < 500 && first.runner.get(long.id)!.state !== "running"; i++) await new Promise((r) => setTimeout(r, 5));
+    const long = await json(
+      await first.app.request("/v1/jobs", jsonRequest("POST", tinyJob({ steps: 100_000 }))),
+    );
+    for (let i = 0; i < 500 && first.runner.get(long.id)!.state !== "running"; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     // simulate a crash: the record on disk says running, and the process never closes the service
     await first.runner.store.save({ ...first.runner.get(long.id)!, state: "running" });
     await first.runner.store.flush();
     const second = await tempService({}, dir);
     try {
-      const listed = (await json(await second.app.request("/v1/jobs"))).jobs as Array<{ id: string; state: string }>;
+      const listed = (await json(await second.app.request("/v1/jobs"))).jobs as Array<
+        { id: string; state: string }
+      >;
       assert.deepEqual(listed.map((j) => j.id).sort(), [done.id, long.id].sort());
       assert.equal(listed.find((j) => j.id === done.id)!.state, "succeeded");
       const interrupted = await json(await second.app.request(`/v1/jobs/${long.id}`));
       assert.equal(interrupted.state, "interrupted");
       assert.match(interrupted.error.message, /stopped/);
-      assert.equal((await second.app.request(`/v1/jobs/${done.id}/weights`)).status, 200, "weights survive the restart");
+      assert.equal(
+        (await second.app.request(`/v1/jobs/${done.id}/weights`)).status,
+        200,
+        "weights survive the restart",
+      );
     } finally {
       await first.close();
       await second.done();

@@ -47,7 +47,11 @@ function buildChecked(c: Context, req: PlanRequest, limits: ServiceLimits): Buil
 }
 
 function limitResponse(c: Context, over: NonNullable<ReturnType<typeof checkLimits>>): Response {
-  return errorResponse(c, 413, "LimitExceeded", over.message, { limit: over.limit, value: over.value, max: over.max });
+  return errorResponse(c, 413, "LimitExceeded", over.message, {
+    limit: over.limit,
+    value: over.value,
+    max: over.max,
+  });
 }
 
 /** The public view of a job: its record, a progress fraction and its links. */
@@ -92,7 +96,10 @@ export function jobRoutes(runner: JobRunnerShape, limits: ServiceLimits): Hono {
     } catch (e) {
       if (!(e instanceof QueueFull)) throw e;
       c.header("Retry-After", String(e.retryAfterSeconds));
-      return errorResponse(c, 429, e._tag, e.message, { queued: e.queued, retryAfterSeconds: e.retryAfterSeconds });
+      return errorResponse(c, 429, e._tag, e.message, {
+        queued: e.queued,
+        retryAfterSeconds: e.retryAfterSeconds,
+      });
     }
   });
 
@@ -119,9 +126,15 @@ export function jobRoutes(runner: JobRunnerShape, limits: ServiceLimits): Hono {
     const before = runner.get(id);
     if (!before) return unknownJob(c, id);
     if (before.state !== "queued" && before.state !== "running") {
-      return errorResponse(c, 409, "JobFinished", `job "${id}" is already ${before.state}; only queued or running jobs can be cancelled`, {
-        state: before.state,
-      });
+      return errorResponse(
+        c,
+        409,
+        "JobFinished",
+        `job "${id}" is already ${before.state}; only queued or running jobs can be cancelled`,
+        {
+          state: before.state,
+        },
+      );
     }
     const after = await runner.cancel(id);
     return c.json(jobView(after!));
@@ -133,9 +146,15 @@ export function jobRoutes(runner: JobRunnerShape, limits: ServiceLimits): Hono {
     if (!record) return unknownJob(c, id);
     const bytes = record.hasWeights ? await runner.store.readWeights(id) : undefined;
     if (!bytes) {
-      return errorResponse(c, 409, "NoWeights", `job "${id}" is ${record.state} and has no weights; they exist once it has succeeded`, {
-        state: record.state,
-      });
+      return errorResponse(
+        c,
+        409,
+        "NoWeights",
+        `job "${id}" is ${record.state} and has no weights; they exist once it has succeeded`,
+        {
+          state: record.state,
+        },
+      );
     }
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       "Content-Type": "application/octet-stream",

@@ -123,7 +123,9 @@ export function makeJobRunner(store: JobStore, options: RunnerOptions = {}): Job
   const save = (r: JobRecord) => store.save(r);
   /** A write nobody waits on: a failure is logged, never an unhandled rejection (flush() still waits). */
   const background = (write: Promise<void>, what: string) =>
-    void write.catch((e) => console.error(`remat server: could not write ${what}: ${e instanceof Error ? e.message : e}`));
+    void write.catch((e) =>
+      console.error(`remat server: could not write ${what}: ${e instanceof Error ? e.message : e}`)
+    );
 
   function newId(): string {
     const t = Date.now().toString(36), r = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
@@ -149,7 +151,10 @@ export function makeJobRunner(store: JobStore, options: RunnerOptions = {}): Job
       if (pending.length) background(store.appendMetrics(id, pending.splice(0)), `metrics of job ${id}`);
     };
     const program = Effect.gen(function* () {
-      const backend = yield* Effect.tryPromise({ try: () => backendFor(record.request.backend), catch: (e) => e });
+      const backend = yield* Effect.tryPromise({
+        try: () => backendFor(record.request.backend),
+        catch: (e) => e,
+      });
       record = { ...record, device: backend.device };
       persist();
       const weights = yield* executeJob(record.request, backend, {
@@ -195,7 +200,14 @@ export function makeJobRunner(store: JobStore, options: RunnerOptions = {}): Job
     events,
     async submit(request) {
       if (queue.length >= maxQueued) throw new QueueFull(queue.length, retryAfter());
-      const record: JobRecord = { id: newId(), state: "queued", request, createdAt: now(), stepsDone: 0, hasWeights: false };
+      const record: JobRecord = {
+        id: newId(),
+        state: "queued",
+        request,
+        createdAt: now(),
+        stepsDone: 0,
+        hasWeights: false,
+      };
       await save(record);
       queue.push(record.id);
       pump();
@@ -207,7 +219,10 @@ export function makeJobRunner(store: JobStore, options: RunnerOptions = {}): Job
       const at = queue.indexOf(id);
       if (at >= 0) {
         queue.splice(at, 1);
-        return finish(id, { state: "cancelled", error: { tag: "Cancelled", message: "cancelled before it started" } });
+        return finish(id, {
+          state: "cancelled",
+          error: { tag: "Cancelled", message: "cancelled before it started" },
+        });
       }
       const entry = running.get(id);
       if (entry) {
@@ -229,7 +244,10 @@ export function makeJobRunner(store: JobStore, options: RunnerOptions = {}): Job
       closed = true;
       await Promise.all([...running.values()].map((e) => Effect.runPromise(Fiber.interrupt(e.fiber))));
       for (const id of queue.splice(0)) {
-        finish(id, { state: "interrupted", error: { tag: "Interrupted", message: "the service stopped before the job started" } });
+        finish(id, {
+          state: "interrupted",
+          error: { tag: "Interrupted", message: "the service stopped before the job started" },
+        });
       }
       await store.flush();
       for (const made of await Promise.allSettled(backends.values())) {
@@ -255,7 +273,10 @@ function failure(cause: Cause.Cause<unknown>, cancelled: boolean): Partial<JobRe
   if (Cause.hasInterrupts(cause) && !Cause.hasFails(cause) && !Cause.hasDies(cause)) {
     return cancelled
       ? { state: "cancelled", error: { tag: "Cancelled", message: "cancelled while running" } }
-      : { state: "interrupted", error: { tag: "Interrupted", message: "the service stopped while the job was running" } };
+      : {
+        state: "interrupted",
+        error: { tag: "Interrupted", message: "the service stopped while the job was running" },
+      };
   }
   const e = Cause.squash(cause) as { _tag?: string; message?: string } | undefined;
   const tag = typeof e?._tag === "string" ? e._tag : "InternalError";
@@ -277,7 +298,9 @@ function failure(cause: Cause.Cause<unknown>, cancelled: boolean): Partial<JobRe
 export function jobRunnerLayer(store: JobStore, options: RunnerOptions = {}): Layer.Layer<JobRunner> {
   return Layer.effect(
     JobRunner,
-    Effect.acquireRelease(Effect.sync(() => makeJobRunner(store, options)), (r) => Effect.promise(() => r.close())),
+    Effect.acquireRelease(
+      Effect.sync(() => makeJobRunner(store, options)),
+      (r) => Effect.promise(() => r.close()),
+    ),
   );
 }
-

@@ -34,7 +34,11 @@ export function streamJob(c: Context, runner: JobRunnerShape, id: string): Respo
       wake?.();
     });
     const send = (event: string, data: unknown, eventId?: string) =>
-      stream.writeSSE({ event, data: JSON.stringify(data), ...(eventId === undefined ? {} : { id: eventId }) });
+      stream.writeSSE({
+        event,
+        data: JSON.stringify(data),
+        ...(eventId === undefined ? {} : { id: eventId }),
+      });
     try {
       const record = runner.get(id)!;
       await send("state", record);

@@ -8,7 +8,12 @@
 export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 
 /** States a job never leaves. */
-export const FINAL_STATES: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+export const FINAL_STATES: ReadonlySet<JobState> = new Set([
+  "succeeded",
+  "failed",
+  "cancelled",
+  "interrupted",
+]);
 
 /** A model to build: a residual MLP or a small GPT (see `@remat/core`'s builders). */
 export type ModelSpec =

@@ -12,7 +12,10 @@ import { jsonRequest, tempService, tinyJob, waitForJob } from "./test_support.ts
 test(`a webgpu job ${hasWebGpu() ? "trains on the adapter and releases its buffers" : "fails with BackendUnavailable (no WebGPU here)"}`, async () => {
   const s = await tempService();
   try {
-    const res = await s.app.request("/v1/jobs", jsonRequest("POST", tinyJob({ steps: 3, backend: "webgpu", strategy: { name: "sqrt" } })));
+    const res = await s.app.request(
+      "/v1/jobs",
+      jsonRequest("POST", tinyJob({ steps: 3, backend: "webgpu", strategy: { name: "sqrt" } })),
+    );
     assert.equal(res.status, 202);
     const job = await res.json() as { id: string };
     const done = await waitForJob((u) => s.app.request(u), job.id, 120_000);

@@ -20,7 +20,10 @@ const errorBody = {
 };
 
 const json = (schema: unknown) => ({ "application/json": { schema } });
-const error = (description: string) => ({ description, content: json({ $ref: "#/components/schemas/Error" }) });
+const error = (description: string) => ({
+  description,
+  content: json({ $ref: "#/components/schemas/Error" }),
+});
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
 
 /**
@@ -32,7 +35,9 @@ const idParam = { name: "id", in: "path", required: true, schema: { type: "strin
  * console.log(Object.keys(doc.paths));
  * ```
  */
-export function openApiDocument(limits: ServiceLimits): Record<string, unknown> & { paths: Record<string, unknown> } {
+export function openApiDocument(
+  limits: ServiceLimits,
+): Record<string, unknown> & { paths: Record<string, unknown> } {
   const plan = Schema.toJsonSchemaDocument(PlanRequestSchema);
   const job = Schema.toJsonSchemaDocument(JobRequestSchema);
   const common = {
@@ -43,14 +48,29 @@ export function openApiDocument(limits: ServiceLimits): Record<string, unknown> 
   };
   return {
     openapi: "3.1.0",
-    info: { title: "remat training service", version: "0.1.0", description: "Plans and trains remat models under a memory budget." },
+    info: {
+      title: "remat training service",
+      version: "0.1.0",
+      description: "Plans and trains remat models under a memory budget.",
+    },
     components: {
-      schemas: { Error: errorBody, PlanRequest: plan.schema, JobRequest: job.schema, ...plan.definitions, ...job.definitions },
+      schemas: {
+        Error: errorBody,
+        PlanRequest: plan.schema,
+        JobRequest: job.schema,
+        ...plan.definitions,
+        ...job.definitions,
+      },
       securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
     },
     security: [{ bearer: [] }, {}],
     paths: {
-      "/healthz": { get: { summary: "liveness, queue length and live buffer bytes", responses: { "200": { description: "ok" } } } },
+      "/healthz": {
+        get: {
+          summary: "liveness, queue length and live buffer bytes",
+          responses: { "200": { description: "ok" } },
+        },
+      },
       "/v1/plans": {
         post: {
           summary: "the plan a strategy makes for a model at a budget, without training",
@@ -77,10 +97,17 @@ export function openApiDocument(limits: ServiceLimits): Record<string, unknown> 
       },
       "/v1/jobs/{id}": {
         parameters: [idParam],
-        get: { summary: "a job's state, progress, last loss, step time, peak bytes and error", responses: { "200": { description: "the job" }, "404": error("no such job") } },
+        get: {
+          summary: "a job's state, progress, last loss, step time, peak bytes and error",
+          responses: { "200": { description: "the job" }, "404": error("no such job") },
+        },
         delete: {
           summary: "cancel a queued or running job",
-          responses: { "200": { description: "the cancelled job" }, "404": error("no such job"), "409": error("the job already finished") },
+          responses: {
+            "200": { description: "the cancelled job" },
+            "404": error("no such job"),
+            "409": error("the job already finished"),
+          },
         },
       },
       "/v1/jobs/{id}/events": {
@@ -92,7 +119,10 @@ export function openApiDocument(limits: ServiceLimits): Record<string, unknown> 
       },
       "/v1/jobs/{id}/metrics": {
         parameters: [idParam],
-        get: { summary: "every step's loss, time and peak bytes", responses: { "200": { description: "{ metrics: [...] }" }, "404": error("no such job") } },
+        get: {
+          summary: "every step's loss, time and peak bytes",
+          responses: { "200": { description: "{ metrics: [...] }" }, "404": error("no such job") },
+        },
       },
       "/v1/jobs/{id}/weights": {
         parameters: [idParam],

@@ -21,7 +21,12 @@ function invalid(c: Parameters<MiddlewareHandler>[0], issues: ReadonlyArray<Fiel
 export const requireJson: MiddlewareHandler = async (c, next) => {
   const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json") {
-    return errorResponse(c, 415, "UnsupportedMediaType", `Content-Type: got "${type || "(none)"}"; expected application/json`);
+    return errorResponse(
+      c,
+      415,
+      "UnsupportedMediaType",
+      `Content-Type: got "${type || "(none)"}"; expected application/json`,
+    );
   }
   await next();
 };

@@ -19,7 +19,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log("usage: deno task serve [--port 8787] [--host 127.0.0.1] [--data-dir remat-data]   (REMAT_TOKEN: bearer token)");
+  console.log(
+    "usage: deno task serve [--port 8787] [--host 127.0.0.1] [--data-dir remat-data]   (REMAT_TOKEN: bearer token)",
+  );
   process.exit(0);
 }
 const port = Number(values.port);
@@ -46,11 +48,14 @@ process.on("SIGTERM", stop);
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 if (isDeno) {
-  const deno = (globalThis as unknown as { Deno: { serve: (o: object, h: (r: Request) => Response | Promise<Response>) => unknown } }).Deno;
+  const deno = (globalThis as unknown as {
+    Deno: { serve: (o: object, h: (r: Request) => Response | Promise<Response>) => unknown };
+  }).Deno;
   deno.serve({
     port,
     hostname: values.host,
-    onListen: ({ hostname, port }: { hostname: string; port: number }) => console.log(`remat service: http://${hostname}:${port}`),
+    onListen: ({ hostname, port }: { hostname: string; port: number }) =>
+      console.log(`remat service: http://${hostname}:${port}`),
   }, service.app.fetch);
 } else {
   console.log(`remat service: http://${values.host}:${port}`);
@@ -67,5 +72,7 @@ export interface BunServeOptions {
 }
 
 /** Bun serves this object when the file is run with `bun run` (undefined under Deno, which serves above). */
-const bunServe: BunServeOptions | undefined = isDeno ? undefined : { port, hostname: values.host, fetch: service.app.fetch };
+const bunServe: BunServeOptions | undefined = isDeno
+  ? undefined
+  : { port, hostname: values.host, fetch: service.app.fetch };
 export default bunServe;

@@ -7,7 +7,16 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { executePlan, initParams, readParams, releaseParams, storeAllPlan, train, uploadBatch, withBackend } from "@remat/core";
+import {
+  executePlan,
+  initParams,
+  readParams,
+  releaseParams,
+  storeAllPlan,
+  train,
+  uploadBatch,
+  withBackend,
+} from "@remat/core";
 import { CpuBackend } from "@remat/cpu";
 import { Effect } from "effect";
 import { ServiceClient } from "./client.ts";
@@ -20,9 +29,14 @@ import { listen, tempService, tinyJob } from "./test_support.ts";
 async function lossWith(request: JobRequest, host: Float32Array[][]): Promise<number> {
   const backend = new CpuBackend();
   const chain = buildChain(request);
-  const params = chain.stages.map((st, i) => st.params.map((p, j) => backend.upload(host[i]![j]!, p.shape, "f32", "parameter")));
+  const params = chain.stages.map((st, i) =>
+    st.params.map((p, j) => backend.upload(host[i]![j]!, p.shape, "f32", "parameter"))
+  );
   const batch = uploadBatch(backend, chain, buildDataset(request, chain), 1000, request.batch);
-  const out = executePlan(backend, chain, params, storeAllPlan(chain.stages.length), batch, { seed: request.seed, step: 1000 });
+  const out = executePlan(backend, chain, params, storeAllPlan(chain.stages.length), batch, {
+    seed: request.seed,
+    step: 1000,
+  });
   const loss = (await backend.read(out.loss))[0]!;
   return loss;
 }
@@ -61,12 +75,20 @@ test("a job over HTTP: SSE to the final event, weights that load back and give t
     );
     const mine = await readParams(backend, local.params);
     releaseParams(local.params);
-    assert.equal(await lossWith(request, served), await lossWith(request, mine), "same loss from the served weights");
+    assert.equal(
+      await lossWith(request, served),
+      await lossWith(request, mine),
+      "same loss from the served weights",
+    );
     assert.equal(local.history.at(-1)!.loss, final!.lastLoss, "the job's last loss is the in-process run's");
     const initial = initParams(chain, backend, request.seed);
     const init = await readParams(backend, initial);
     releaseParams(initial);
-    assert.notEqual(await lossWith(request, served), await lossWith(request, init), "training changed the weights");
+    assert.notEqual(
+      await lossWith(request, served),
+      await lossWith(request, init),
+      "training changed the weights",
+    );
   } finally {
     await server.close();
     await s.done();

@@ -39,7 +39,11 @@ export async function tempService(
 }
 
 /** A JSON request to the app. */
-export function jsonRequest(method: string, body: unknown, headers: Record<string, string> = {}): RequestInit {
+export function jsonRequest(
+  method: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): RequestInit {
   return {
     method,
     headers: { "Content-Type": "application/json", ...headers },
@@ -94,12 +98,21 @@ export interface Listener {
 /** Serves `fetch` on 127.0.0.1, port chosen by the system. */
 export async function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<Listener> {
   const g = globalThis as unknown as {
-    Deno?: { serve(o: object, h: typeof fetch): { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } } };
+    Deno?: {
+      serve(
+        o: object,
+        h: typeof fetch,
+      ): { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
+    };
     Bun?: { serve(o: object): { port: number; stop(force?: boolean): Promise<void> | void } };
   };
   if (g.Deno) {
     const ready = Promise.withResolvers<number>();
-    const server = g.Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: ({ port }: { port: number }) => ready.resolve(port) }, fetch);
+    const server = g.Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      onListen: ({ port }: { port: number }) => ready.resolve(port),
+    }, fetch);
     const port = await ready.promise;
     return { url: `http://127.0.0.1:${port}`, close: () => server.shutdown() };
   }

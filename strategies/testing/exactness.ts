@@ -8,7 +8,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { type Backend, type Chain, initParams, type Plan, type Profile, releaseParams, staticProfile, storeAllPlan } from "@remat/core";
+import {
+  type Backend,
+  type Chain,
+  initParams,
+  type Plan,
+  type Profile,
+  releaseParams,
+  staticProfile,
+  storeAllPlan,
+} from "@remat/core";
 import { arbitraryChain, bitEqual, hostStep, randomBatch } from "@remat/core/testing";
 import { sqrt } from "../sqrt.ts";
 import { storeAll } from "../store_all.ts";
@@ -66,28 +75,44 @@ export function runStrategyExactness(
   test(`${name}: every strategy's gradients are bit-identical to store-all, measured peak = predicted ≤ budget`, async () => {
     const backend = await makeBackend();
     await fc.assert(
-      fc.asyncProperty(arbitraryChain(1, 24), fc.integer({ min: 1, max: 3 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(999), async (chain, batch, fraction, seed) => {
-        const profile = staticProfile(chain, batch);
-        const params = initParams(chain, backend, seed);
-        const host = randomBatch(chain, batch, seed);
-        const key = { seed, step: 1 };
-        try {
-          const reference = await hostStep(backend, chain, params, storeAllPlan(chain.stages.length), host, key);
-          for (const s of strategies) {
-            const plan = s.plan(profile, fraction);
-            if (!plan) continue;
-            const got = await hostStep(backend, chain, params, plan, host, key);
-            const where = `${s.name} on ${chain.name}`;
-            assert.ok(Object.is(got.loss, reference.loss), `${where}: loss ${got.loss} vs ${reference.loss}`);
-            assertGradsEqual(got.grads, reference.grads, chain, where);
-            const summary = plan.summary();
-            assert.equal(got.peakBytes, summary.predictedPeakBytes, `${where}: measured peak = predicted`);
-            assert.deepEqual(got.forwards, summary.forwardsPerStage, `${where}: forwards per stage`);
+      fc.asyncProperty(
+        arbitraryChain(1, 24),
+        fc.integer({ min: 1, max: 3 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.nat(999),
+        async (chain, batch, fraction, seed) => {
+          const profile = staticProfile(chain, batch);
+          const params = initParams(chain, backend, seed);
+          const host = randomBatch(chain, batch, seed);
+          const key = { seed, step: 1 };
+          try {
+            const reference = await hostStep(
+              backend,
+              chain,
+              params,
+              storeAllPlan(chain.stages.length),
+              host,
+              key,
+            );
+            for (const s of strategies) {
+              const plan = s.plan(profile, fraction);
+              if (!plan) continue;
+              const got = await hostStep(backend, chain, params, plan, host, key);
+              const where = `${s.name} on ${chain.name}`;
+              assert.ok(
+                Object.is(got.loss, reference.loss),
+                `${where}: loss ${got.loss} vs ${reference.loss}`,
+              );
+              assertGradsEqual(got.grads, reference.grads, chain, where);
+              const summary = plan.summary();
+              assert.equal(got.peakBytes, summary.predictedPeakBytes, `${where}: measured peak = predicted`);
+              assert.deepEqual(got.forwards, summary.forwardsPerStage, `${where}: forwards per stage`);
+            }
+          } finally {
+            releaseParams(params);
           }
-        } finally {
-          releaseParams(params);
-        }
-      }),
+        },
+      ),
       { numRuns: runs },
     );
     assert.equal(backend.memory.report().activationLive, 0);
@@ -97,7 +122,12 @@ export function runStrategyExactness(
 
 function assertGradsEqual(got: Float32Array[][], want: Float32Array[][], chain: Chain, where: string): void {
   got.forEach((row, s) =>
-    row.forEach((g, j) => assert.ok(bitEqual(g, want[s]![j]!), `${where}: ${chain.stages[s]!.name}.${chain.stages[s]!.params[j]!.name}`))
+    row.forEach((g, j) =>
+      assert.ok(
+        bitEqual(g, want[s]![j]!),
+        `${where}: ${chain.stages[s]!.name}.${chain.stages[s]!.params[j]!.name}`,
+      )
+    )
   );
 }
 

@@ -10,7 +10,16 @@ import { FLAT_INDEX, grid1d, type KernelSource, WG, wgsl } from "../wgsl.ts";
 
 type Elementwise = Pick<
   KernelTable,
-  "add" | "mul" | "scale" | "biasAdd" | "relu" | "reluBackward" | "gelu" | "geluBackward" | "tanh" | "tanhBackward"
+  | "add"
+  | "mul"
+  | "scale"
+  | "biasAdd"
+  | "relu"
+  | "reluBackward"
+  | "gelu"
+  | "geluBackward"
+  | "tanh"
+  | "tanhBackward"
 >;
 
 /**
@@ -101,13 +110,21 @@ export function elementwiseKernels(bk: WebGpuBackend): Elementwise {
   const apply = (kernel: KernelSource, like: Tensor, inputs: Tensor[], s = 0): Tensor => {
     const out = bk.output(like.shape, "f32");
     const n = like.size;
-    bk.runner.run(kernel, { bind: [...inputs.map(gpuBuffer), gpuBuffer(out)], params: { u: [n], f: [s] }, groups: grid1d(n) });
+    bk.runner.run(kernel, {
+      bind: [...inputs.map(gpuBuffer), gpuBuffer(out)],
+      params: { u: [n], f: [s] },
+      groups: grid1d(n),
+    });
     return out;
   };
   /** `kernel` writing over dy; returns a new reference to it. */
   const overwrite = (kernel: KernelSource, x: Tensor, dy: Tensor): Tensor => {
     const n = x.size;
-    bk.runner.run(kernel, { bind: [gpuBuffer(x), gpuBuffer(dy)], params: { u: [n], f: [0] }, groups: grid1d(n) });
+    bk.runner.run(kernel, {
+      bind: [gpuBuffer(x), gpuBuffer(dy)],
+      params: { u: [n], f: [0] },
+      groups: grid1d(n),
+    });
     return dy.retain();
   };
   return {
@@ -125,7 +142,11 @@ export function elementwiseKernels(bk: WebGpuBackend): Elementwise {
     biasAdd(x, bias) {
       const out = bk.output(x.shape, "f32");
       const n = x.size;
-      bk.runner.run(BIAS_ADD, { bind: [gpuBuffer(x), gpuBuffer(bias), gpuBuffer(out)], params: { u: [n, bias.size] }, groups: grid1d(n) });
+      bk.runner.run(BIAS_ADD, {
+        bind: [gpuBuffer(x), gpuBuffer(bias), gpuBuffer(out)],
+        params: { u: [n, bias.size] },
+        groups: grid1d(n),
+      });
       return out;
     },
   };

@@ -45,7 +45,11 @@ await withWebGpu("fused linear tiles (webgpu)", (make) => {
             const what = `[${m}×${k}]·[${k}×${n}] ${act}`;
             const out = linear(x, w, b, act);
             keep(out.y);
-            const want = act === "relu" ? keep(gpu.kernels.relu(z)) : act === "gelu" ? keep(gpu.kernels.gelu(z)) : z;
+            const want = act === "relu"
+              ? keep(gpu.kernels.relu(z))
+              : act === "gelu"
+              ? keep(gpu.kernels.gelu(z))
+              : z;
             checks.push({ what: `${what} y`, got: out.y, want });
             assert.equal(out.z === null, act !== "gelu", `${what}: z only for gelu`);
             if (out.z !== null) checks.push({ what: `${what} z`, got: keep(out.z), want: z });
@@ -56,7 +60,9 @@ await withWebGpu("fused linear tiles (webgpu)", (make) => {
           const got = new Uint32Array(read[2 * i]!.buffer), want = new Uint32Array(read[2 * i + 1]!.buffer);
           assert.equal(got.length, want.length, `${c.what}: length`);
           for (let j = 0; j < want.length; j++) {
-            if (got[j] !== want[j]) assert.fail(`${c.what}: element ${j} has bits ${got[j]}, unfused ${want[j]}`);
+            if (got[j] !== want[j]) {
+              assert.fail(`${c.what}: element ${j} has bits ${got[j]}, unfused ${want[j]}`);
+            }
           }
         });
       } finally {

@@ -58,10 +58,22 @@ export const benchCommand: Command = {
   async run(args) {
     const { values } = parseArgs({
       args: [...args],
-      options: { ...MODEL_OPTIONS, steps: { type: "string" }, budgets: { type: "string" }, out: { type: "string" }, name: { type: "string" } },
+      options: {
+        ...MODEL_OPTIONS,
+        steps: { type: "string" },
+        budgets: { type: "string" },
+        out: { type: "string" },
+        name: { type: "string" },
+      },
       strict: true,
     });
-    const given = Object.values({ ...values, steps: undefined, budgets: undefined, out: undefined, name: undefined }).some((v) => v !== undefined);
+    const given = Object.values({
+      ...values,
+      steps: undefined,
+      budgets: undefined,
+      out: undefined,
+      name: undefined,
+    }).some((v) => v !== undefined);
     const options = given ? values : { ...values, preset: "reference-mlp" };
     const { chain, data, batch } = buildModel(options);
     const steps = intOption(values, "steps", 9), sweep = intOption(values, "budgets", 20);
@@ -106,12 +118,28 @@ export const benchCommand: Command = {
       bar.stop();
       const duelPredicted = opt.summary().predictedTime / sq.summary().predictedTime;
       for (const r of points) {
-        console.log(`${r.strategy.padEnd(36)} peak ${formatBytes(r.measuredPeakBytes).padStart(10)} (${(100 * r.measuredPeakBytes / baseRun.peakBytes).toFixed(1)}% of store-all)  time ×${r.measuredRatio.toFixed(3)} measured (${r.pairs} pairs), ×${r.predictedRatio.toFixed(3)} predicted`);
+        console.log(
+          `${r.strategy.padEnd(36)} peak ${formatBytes(r.measuredPeakBytes).padStart(10)} (${
+            (100 * r.measuredPeakBytes / baseRun.peakBytes).toFixed(1)
+          }% of store-all)  time ×${r.measuredRatio.toFixed(3)} measured (${r.pairs} pairs), ×${
+            r.predictedRatio.toFixed(3)
+          } predicted`,
+        );
       }
       console.log(`optimal over ${line.length} budgets: see the frontier`);
       const agreement = ratioAgreement(rows);
-      console.log(`measured vs predicted time ratios over ${rows.length} rows: median error ${agreement.medianErrorPercent.toFixed(1)}%, ${agreement.within5Percent} within 5%, worst ${agreement.worstErrorPercent.toFixed(1)}%; peaks equal in ${agreement.peaksEqual}`);
-      console.log(`head to head: ${opt.strategy} / ${sq.strategy} = ×${duel.ratio.toFixed(3)} measured (median of ${3 * steps} pairs), ×${duelPredicted.toFixed(3)} predicted`);
+      console.log(
+        `measured vs predicted time ratios over ${rows.length} rows: median error ${
+          agreement.medianErrorPercent.toFixed(1)
+        }%, ${agreement.within5Percent} within 5%, worst ${
+          agreement.worstErrorPercent.toFixed(1)
+        }%; peaks equal in ${agreement.peaksEqual}`,
+      );
+      console.log(
+        `head to head: ${opt.strategy} / ${sq.strategy} = ×${duel.ratio.toFixed(3)} measured (median of ${
+          3 * steps
+        } pairs), ×${duelPredicted.toFixed(3)} predicted`,
+      );
       mkdirSync(out, { recursive: true });
       const json = {
         model: chain.name,
@@ -126,12 +154,24 @@ export const benchCommand: Command = {
         rows,
       };
       writeFileSync(path.join(out, `${name}.json`), JSON.stringify(json, null, 2));
-      writeFileSync(path.join(out, `${name}_frontier.svg`), frontierSvg({
-        title: `${chain.name}: time–memory frontier (CPU, measured)`,
-        lineLabel: "optimal(bytes)",
-        line: line.map((r) => ({ label: r.strategy, bytes: r.measuredPeakBytes, ratio: r.measuredRatio, predictedRatio: r.predictedRatio })),
-        points: points.map((r) => ({ label: shortLabel(r.strategy), bytes: r.measuredPeakBytes, ratio: r.measuredRatio })),
-      }));
+      writeFileSync(
+        path.join(out, `${name}_frontier.svg`),
+        frontierSvg({
+          title: `${chain.name}: time–memory frontier (CPU, measured)`,
+          lineLabel: "optimal(bytes)",
+          line: line.map((r) => ({
+            label: r.strategy,
+            bytes: r.measuredPeakBytes,
+            ratio: r.measuredRatio,
+            predictedRatio: r.predictedRatio,
+          })),
+          points: points.map((r) => ({
+            label: shortLabel(r.strategy),
+            bytes: r.measuredPeakBytes,
+            ratio: r.measuredRatio,
+          })),
+        }),
+      );
       console.log(`wrote ${path.join(out, `${name}.json`)} and ${name}_frontier.svg`);
       return 0;
     } finally {
@@ -165,7 +205,9 @@ export interface RatioAgreement {
  */
 export function ratioAgreement(rows: ReadonlyArray<BenchRow>): RatioAgreement {
   if (rows.length === 0) throw new RangeError("ratioAgreement: no rows");
-  const errors = rows.map((r) => 100 * Math.abs(r.measuredRatio / r.predictedRatio - 1)).sort((a, b) => a - b);
+  const errors = rows.map((r) => 100 * Math.abs(r.measuredRatio / r.predictedRatio - 1)).sort((a, b) =>
+    a - b
+  );
   const mid = errors.length >> 1;
   return {
     medianErrorPercent: errors.length % 2 ? errors[mid]! : (errors[mid - 1]! + errors[mid]!) / 2,

@@ -44,7 +44,12 @@ export const paretoCommand: Command = {
   run(args) {
     const { values } = parseArgs({
       args: [...args],
-      options: { ...MODEL_OPTIONS, profile: { type: "string" }, budgets: { type: "string" }, out: { type: "string" } },
+      options: {
+        ...MODEL_OPTIONS,
+        profile: { type: "string" },
+        budgets: { type: "string" },
+        out: { type: "string" },
+      },
       strict: true,
     });
     const profile: Profile = values.profile ? loadProfile(values.profile) : (() => {
@@ -56,7 +61,12 @@ export const paretoCommand: Command = {
     const baseTime = compared[0]!.summary().predictedTime;
     const point = (plan: StrategyPlan, budgetBytes: number | null): ParetoPoint => {
       const s = plan.summary();
-      return { strategy: plan.strategy, budgetBytes, peakBytes: s.predictedPeakBytes, ratio: s.predictedTime / baseTime };
+      return {
+        strategy: plan.strategy,
+        budgetBytes,
+        peakBytes: s.predictedPeakBytes,
+        ratio: s.predictedTime / baseTime,
+      };
     };
     const budgets = sweepBudgets(profile, intOption(values, "budgets", 20));
     const bar = startProgress("pareto", budgets.length);
@@ -70,14 +80,26 @@ export const paretoCommand: Command = {
       bar.stop();
     }
     const points = compared.map((p) => point(p, null));
-    writeFileSync(`${out}.json`, JSON.stringify({ chain: profile.chain, batch: profile.batch, profile: profile.source, line, points }, null, 2));
-    writeFileSync(`${out}.svg`, frontierSvg({
-      title: `${profile.chain}: time–memory frontier (predicted, ${profile.source} profile)`,
-      lineLabel: "optimal(bytes)",
-      line: line.map((p) => ({ label: p.strategy, bytes: p.peakBytes, ratio: p.ratio })),
-      points: points.map((p) => ({ label: shortLabel(p.strategy), bytes: p.peakBytes, ratio: p.ratio })),
-    }));
-    const rows = [...points, ...line].map((p) => [p.strategy, formatBytes(p.peakBytes), `×${p.ratio.toFixed(3)}`]);
+    writeFileSync(
+      `${out}.json`,
+      JSON.stringify(
+        { chain: profile.chain, batch: profile.batch, profile: profile.source, line, points },
+        null,
+        2,
+      ),
+    );
+    writeFileSync(
+      `${out}.svg`,
+      frontierSvg({
+        title: `${profile.chain}: time–memory frontier (predicted, ${profile.source} profile)`,
+        lineLabel: "optimal(bytes)",
+        line: line.map((p) => ({ label: p.strategy, bytes: p.peakBytes, ratio: p.ratio })),
+        points: points.map((p) => ({ label: shortLabel(p.strategy), bytes: p.peakBytes, ratio: p.ratio })),
+      }),
+    );
+    const rows = [...points, ...line].map((
+      p,
+    ) => [p.strategy, formatBytes(p.peakBytes), `×${p.ratio.toFixed(3)}`]);
     console.log(renderTable(["plan", "peak", "time"], rows));
     console.log(`\nwrote ${out}.json and ${out}.svg`);
     return Promise.resolve(0);

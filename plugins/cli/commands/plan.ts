@@ -36,7 +36,14 @@ export const planCommand: Command = {
   run(args) {
     const { values } = parseArgs({
       args: [...args],
-      options: { ...MODEL_OPTIONS, ...STRATEGY_OPTIONS, profile: { type: "string" }, json: { type: "boolean" }, listing: { type: "boolean" }, timeline: { type: "string" } },
+      options: {
+        ...MODEL_OPTIONS,
+        ...STRATEGY_OPTIONS,
+        profile: { type: "string" },
+        json: { type: "boolean" },
+        listing: { type: "boolean" },
+        timeline: { type: "string" },
+      },
       strict: true,
     });
     const profile: Profile = values.profile ? loadProfile(values.profile) : (() => {
@@ -45,19 +52,51 @@ export const planCommand: Command = {
     })();
     const plan = planFromProfile(profile, strategyChoice(values));
     const s = plan.summary();
-    if (values.timeline) writeFileSync(values.timeline, timelineSvg(plan, profile, { title: `${profile.chain}: ${plan.strategy}` }));
+    if (values.timeline) {
+      writeFileSync(
+        values.timeline,
+        timelineSvg(plan, profile, { title: `${profile.chain}: ${plan.strategy}` }),
+      );
+    }
     const storeAllPeak = planFromProfile(profile, { name: "storeAll" }).summary().predictedPeakBytes;
     if (values.json) {
       const { listing: _listing, ...numbers } = s;
-      process.stdout.write(JSON.stringify({ chain: profile.chain, batch: profile.batch, profile: profile.source, storeAllPeakBytes: storeAllPeak, ...numbers, instructions: plan.instructions.length, ...(values.listing ? { listing: s.listing } : {}) }, null, 2) + "\n");
+      process.stdout.write(
+        JSON.stringify(
+          {
+            chain: profile.chain,
+            batch: profile.batch,
+            profile: profile.source,
+            storeAllPeakBytes: storeAllPeak,
+            ...numbers,
+            instructions: plan.instructions.length,
+            ...(values.listing ? { listing: s.listing } : {}),
+          },
+          null,
+          2,
+        ) + "\n",
+      );
       return Promise.resolve(0);
     }
-    console.log(`model      ${profile.chain}, batch ${profile.batch}, ${profile.stages.length} stages (profile: ${profile.source})`);
+    console.log(
+      `model      ${profile.chain}, batch ${profile.batch}, ${profile.stages.length} stages (profile: ${profile.source})`,
+    );
     console.log(`strategy   ${s.strategy}`);
-    console.log(`peak       ${formatBytes(s.predictedPeakBytes)} of activations (${(100 * s.predictedPeakBytes / storeAllPeak).toFixed(1)}% of store-all's ${formatBytes(storeAllPeak)})`);
-    console.log(`time       ×${(s.predictedTime / s.baselineTime).toFixed(3)} of store-all (+${(100 * s.overhead).toFixed(1)}%), ${s.untapedForwards} forwards without a tape`);
+    console.log(
+      `peak       ${formatBytes(s.predictedPeakBytes)} of activations (${
+        (100 * s.predictedPeakBytes / storeAllPeak).toFixed(1)
+      }% of store-all's ${formatBytes(storeAllPeak)})`,
+    );
+    console.log(
+      `time       ×${(s.predictedTime / s.baselineTime).toFixed(3)} of store-all (+${
+        (100 * s.overhead).toFixed(1)
+      }%), ${s.untapedForwards} forwards without a tape`,
+    );
     console.log(`plan       ${plan.instructions.length} instructions\n`);
-    const rows = profile.stages.map((st, i) => [String(i), st.name, st.kind, formatBytes(st.outputBytes), String(s.forwardsPerStage[i])]);
+    const rows = profile.stages.map((
+      st,
+      i,
+    ) => [String(i), st.name, st.kind, formatBytes(st.outputBytes), String(s.forwardsPerStage[i])]);
     console.log(renderTable(["stage", "name", "kind", "output", "forwards"], rows));
     if (values.listing) console.log(`\n${s.listing}`);
     if (values.timeline) console.log(`\nwrote the schedule timeline to ${values.timeline}`);

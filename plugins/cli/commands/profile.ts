@@ -13,7 +13,8 @@ import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
 import { saveProfile } from "../profile_file.ts";
 import { renderTable } from "../table.ts";
 
-const HELP = `usage: remat profile [model options] [--backend cpu|webgpu|auto] [--repeats 5] [--out profile.json]
+const HELP =
+  `usage: remat profile [model options] [--backend cpu|webgpu|auto] [--repeats 5] [--out profile.json]
 
 Measures each stage's forward and backward on a backend (median of --repeats runs after one
 warm-up) and writes the profile (exact bytes, measured times) as JSON.
@@ -31,7 +32,12 @@ export const profileCommand: Command = {
   async run(args) {
     const { values } = parseArgs({
       args: [...args],
-      options: { ...MODEL_OPTIONS, backend: { type: "string" }, repeats: { type: "string" }, out: { type: "string" } },
+      options: {
+        ...MODEL_OPTIONS,
+        backend: { type: "string" },
+        repeats: { type: "string" },
+        out: { type: "string" },
+      },
       strict: true,
     });
     const { chain, batch } = buildModel(values);
@@ -39,7 +45,9 @@ export const profileCommand: Command = {
     const out = values.out ?? "profile.json";
     const backend = await createBackend(values.backend ?? "cpu");
     try {
-      console.error(`profiling ${chain.name}, batch ${batch}, on ${backend.device} (${repeats} runs per stage)…`);
+      console.error(
+        `profiling ${chain.name}, batch ${batch}, on ${backend.device} (${repeats} runs per stage)…`,
+      );
       const profile = await measureProfile(chain, backend, batch, { repeats });
       saveProfile(out, profile);
       const rows = profile.stages.map((s, i) => [

@@ -35,7 +35,13 @@ export const trainCommand: Command = {
   async run(args) {
     const { values } = parseArgs({
       args: [...args],
-      options: { ...MODEL_OPTIONS, ...STRATEGY_OPTIONS, steps: { type: "string" }, lr: { type: "string" }, backend: { type: "string" } },
+      options: {
+        ...MODEL_OPTIONS,
+        ...STRATEGY_OPTIONS,
+        steps: { type: "string" },
+        lr: { type: "string" },
+        backend: { type: "string" },
+      },
       strict: true,
     });
     const { chain, data, batch, seed } = buildModel(values);
@@ -48,7 +54,11 @@ export const trainCommand: Command = {
       console.log(`model   ${chain.name}, ${chain.stages.length} stages`);
       console.log(`data    ${data.name}, batch ${batch}, ${steps} steps`);
       console.log(`backend ${backend.device}`);
-      console.log(`plan    ${plan.strategy}: predicted peak ${formatBytes(predicted.predictedPeakBytes)}, ${predicted.untapedForwards} recomputed forwards per step`);
+      console.log(
+        `plan    ${plan.strategy}: predicted peak ${
+          formatBytes(predicted.predictedPeakBytes)
+        }, ${predicted.untapedForwards} recomputed forwards per step`,
+      );
       const bar = startProgress("train", steps);
       const result = await Effect.runPromise(
         train(chain, data, {
@@ -57,7 +67,11 @@ export const trainCommand: Command = {
           seed,
           optimizer: adamw({ lr, weightDecay: 0 }),
           plan,
-          onStep: (r) => bar.update(r.step + 1, `loss ${r.loss.toFixed(4)}  ${r.ms.toFixed(1)} ms/step  peak ${formatBytes(r.peakBytes)}`),
+          onStep: (r) =>
+            bar.update(
+              r.step + 1,
+              `loss ${r.loss.toFixed(4)}  ${r.ms.toFixed(1)} ms/step  peak ${formatBytes(r.peakBytes)}`,
+            ),
         }).pipe(Effect.ensuring(Effect.sync(() => bar.stop())), Effect.provide(withBackend(backend))),
       );
       const h = result.history;
@@ -65,11 +79,21 @@ export const trainCommand: Command = {
       const mean = (xs: readonly { loss: number }[]) => xs.reduce((a, r) => a + r.loss, 0) / xs.length;
       const first = mean(h.slice(0, window)), last = mean(h.slice(-window));
       const ms = h.map((r) => r.ms).sort((a, b) => a - b)[Math.floor(h.length / 2)]!;
-      console.log(`loss    ${first.toFixed(4)} → ${last.toFixed(4)} (mean of first and last ${window} steps)`);
+      console.log(
+        `loss    ${first.toFixed(4)} → ${last.toFixed(4)} (mean of first and last ${window} steps)`,
+      );
       console.log(`time    ${ms.toFixed(1)} ms/step (median)`);
-      console.log(`memory  peak activations ${formatBytes(Math.max(...h.map((r) => r.peakBytes)))}, parameters+optimizer ${formatBytes(result.memory.stateBytes)}`);
+      console.log(
+        `memory  peak activations ${
+          formatBytes(Math.max(...h.map((r) => r.peakBytes)))
+        }, parameters+optimizer ${formatBytes(result.memory.stateBytes)}`,
+      );
       if (!(last < 0.8 * first)) {
-        console.error(`train: the loss did not fall clearly (${first.toFixed(4)} → ${last.toFixed(4)}); try more --steps or another --lr`);
+        console.error(
+          `train: the loss did not fall clearly (${first.toFixed(4)} → ${
+            last.toFixed(4)
+          }); try more --steps or another --lr`,
+        );
         return 1;
       }
       return 0;
