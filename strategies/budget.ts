@@ -263,7 +263,8 @@ function context(profile: Profile): Context {
     ks.add(sqrtSegment(profile));
   }
   for (const k of ks) {
-    for (const checkpoints of [everyK(n, k), everyKFromEnd(n, k)]) {
+    // the two countings coincide when k divides n
+    for (const checkpoints of n % k === 0 ? [everyK(n, k)] : [everyK(n, k), everyKFromEnd(n, k)]) {
       const last = checkpoints.at(-1) ?? 0; // stages from the last checkpoint on are stored
       const start = new Uint8Array(n);
       start[0] = 1;

@@ -15,6 +15,7 @@
  * @module
  */
 export * from "./frontier.ts";
+export * from "./measured_frontier.ts";
 export * from "./timeline.ts";
 
 /** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */

@@ -12,16 +12,8 @@ import { fileURLToPath } from "node:url";
 import { mlp, staticProfile } from "@remat/core";
 import { sqrt } from "@remat/strategies";
 import { findChromium, renderSvgToPng } from "./_chromium.ts";
-import { frontierSvg, shortLabel } from "./frontier.ts";
+import { measuredFrontierSvg, type MeasuredRow } from "./measured_frontier.ts";
 import { timelineSvg } from "./timeline.ts";
-
-interface Row {
-  series?: "point" | "frontier";
-  strategy: string;
-  measuredPeakBytes: number;
-  measuredRatio: number;
-  predictedRatio: number;
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "examples");
@@ -34,22 +26,8 @@ const timeline = timelineSvg(plan, profile, {
 });
 
 const results = join(here, "../../benchmarks/results/strategies_mlp.json");
-const { rows } = JSON.parse(readFileSync(results, "utf8")) as { rows: Row[] };
-const frontier = frontierSvg({
-  title: "Reference MLP: time–memory frontier (CPU, measured)",
-  lineLabel: "optimal(bytes)",
-  line: rows.filter((r) => r.series === "frontier").map((r) => ({
-    label: r.strategy,
-    bytes: r.measuredPeakBytes,
-    ratio: r.measuredRatio,
-    predictedRatio: r.predictedRatio,
-  })),
-  points: rows.filter((r) => r.series !== "frontier").map((r) => ({
-    label: shortLabel(r.strategy),
-    bytes: r.measuredPeakBytes,
-    ratio: r.measuredRatio,
-  })),
-});
+const { rows } = JSON.parse(readFileSync(results, "utf8")) as { rows: MeasuredRow[] };
+const frontier = measuredFrontierSvg("Reference MLP: time–memory frontier (CPU, measured)", rows);
 
 const chromium = findChromium();
 for (const [name, svg] of [["timeline_sqrt_mlp", timeline], ["frontier_mlp", frontier]] as const) {

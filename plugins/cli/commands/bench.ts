@@ -10,7 +10,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { initParams, measureProfile, releaseParams, uploadBatch } from "@remat/core";
 import { CpuBackend } from "@remat/cpu";
-import { frontierSvg, shortLabel } from "@remat/plots";
+import { measuredFrontierSvg } from "@remat/plots";
 import { optimal, type StrategyPlan } from "@remat/strategies";
 import { intOption } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -156,21 +156,7 @@ export const benchCommand: Command = {
       writeFileSync(path.join(out, `${name}.json`), JSON.stringify(json, null, 2));
       writeFileSync(
         path.join(out, `${name}_frontier.svg`),
-        frontierSvg({
-          title: `${chain.name}: time–memory frontier (CPU, measured)`,
-          lineLabel: "optimal(bytes)",
-          line: line.map((r) => ({
-            label: r.strategy,
-            bytes: r.measuredPeakBytes,
-            ratio: r.measuredRatio,
-            predictedRatio: r.predictedRatio,
-          })),
-          points: points.map((r) => ({
-            label: shortLabel(r.strategy),
-            bytes: r.measuredPeakBytes,
-            ratio: r.measuredRatio,
-          })),
-        }),
+        measuredFrontierSvg(`${chain.name}: time–memory frontier (CPU, measured)`, rows),
       );
       console.log(`wrote ${path.join(out, `${name}.json`)} and ${name}_frontier.svg`);
       return 0;
