@@ -49,12 +49,12 @@ if (!plan) {
 const base = plans[0]!;
 const params = initParams(chain, backend, 0);
 const host = uploadBatch(backend, chain, data, 0, batch);
-const timer = new PairedTimer(backend, chain, params, host, base, pairs);
+const timer = await new PairedTimer(backend, chain, params, host, base, pairs).warmUp();
 const a: number[] = [], b: number[] = [];
-timer.step(plan, 0);
+await timer.step(plan, 0);
 for (let s = 1; s <= pairs; s++) {
-  if (s % 2 === 0) (a.push(timer.step(plan, s).ms), b.push(timer.step(base, s).ms));
-  else (b.push(timer.step(base, s).ms), a.push(timer.step(plan, s).ms));
+  if (s % 2 === 0) (a.push((await timer.step(plan, s)).ms), b.push((await timer.step(base, s)).ms));
+  else (b.push((await timer.step(base, s)).ms), a.push((await timer.step(plan, s)).ms));
   if (s % 10 === 0) console.error(`timer_noise ${s}/${pairs} pairs`);
 }
 host.x.release();

@@ -5,6 +5,8 @@
  * less than the ratio of median or of fastest times (`benchmarks/timer_noise.ts` measures
  * the three on the reference MLP). A full garbage collection runs
  * before each timed step when the runtime exposes one (Deno: `--v8-flags=--expose-gc`).
+ * A step's time ends when the backend has finished its work (`flush`), so the timer measures
+ * a GPU backend's steps as well as the CPU's.
  * @module
  */
 import { type Backend, type Chain, executePlan, type Params, type Plan, type Tensor } from "@remat/core";
@@ -23,13 +25,13 @@ export interface PlanTiming {
  * A timer over one chain, parameters and batch on a backend.
  * @example
  * ```ts
- * const timer = new PairedTimer(backend, chain, params, { x, y }, storeAllPlan(chain.stages.length), 9);
- * const { ratio } = timer.time(sqrt(profile));
+ * const timer = await new PairedTimer(backend, chain, params, { x, y }, storeAllPlan(chain.stages.length), 9).warmUp();
+ * const { ratio } = await timer.time(sqrt(profile));
  * ```
  */
 export class PairedTimer {
   /**
-   * Warms up with two store-all steps.
+   * A timer of `chain` stepped with `params` on `batch`; call {@link warmUp} before timing.
    * @param pairs timed pairs per plan
    */
   constructor(
@@ -39,15 +41,20 @@ export class PairedTimer {
     readonly batch: { readonly x: Tensor; readonly y: Tensor },
     readonly base: Plan,
     readonly pairs: number,
-  ) {
-    for (let w = 0; w < 2; w++) this.step(base, w); // warm-up
+  ) {}
+
+  /** Two untimed store-all steps (a GPU backend compiles its pipelines here); returns the timer. */
+  async warmUp(): Promise<this> {
+    for (let w = 0; w < 2; w++) await this.step(this.base, w);
+    return this;
   }
 
-  /** Runs one step of `plan` (forward + backward), returning its time and peak. */
-  step(plan: Plan, s: number): { ms: number; peakBytes: number } {
+  /** Runs one step of `plan` (forward + backward) to completion, returning its time and peak. */
+  async step(plan: Plan, s: number): Promise<{ ms: number; peakBytes: number }> {
     (globalThis as { gc?: () => void }).gc?.();
     const t0 = performance.now();
     const out = executePlan(this.backend, this.chain, this.params, plan, this.batch, { seed: 0, step: s });
+    await this.backend.flush();
     const ms = performance.now() - t0;
     out.loss.release();
     for (const row of out.grads) for (const g of row) g.release();
@@ -55,22 +62,22 @@ export class PairedTimer {
   }
 
   /** `plan` against the store-all plan, `pairs` pairs after one untimed step. */
-  time(plan: Plan): PlanTiming {
+  time(plan: Plan): Promise<PlanTiming> {
     return this.duel(plan, this.base, this.pairs);
   }
 
   /** `a` against `b`, `pairs` alternating pairs: a's median time, a/b ratio and peak. */
-  duel(a: Plan, b: Plan, pairs: number): PlanTiming {
+  async duel(a: Plan, b: Plan, pairs: number): Promise<PlanTiming> {
     if (!Number.isInteger(pairs) || pairs < 1) {
       throw new RangeError(`PairedTimer: pairs must be a positive integer; got ${pairs}`);
     }
     const ts: number[] = [], ratios: number[] = [];
-    let peakBytes = this.step(a, 0).peakBytes;
+    let peakBytes = (await this.step(a, 0)).peakBytes;
     for (let s = 1; s <= pairs; s++) {
       const aFirst = s % 2 === 0;
-      const ra = aFirst ? this.step(a, s) : undefined;
-      const rb = this.step(b, s);
-      const r = ra ?? this.step(a, s);
+      const ra = aFirst ? await this.step(a, s) : undefined;
+      const rb = await this.step(b, s);
+      const r = ra ?? await this.step(a, s);
       ts.push(r.ms);
       ratios.push(r.ms / rb.ms);
       peakBytes = r.peakBytes;

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { mlp, type Plan, storeAllPlan } from "@remat/core";
 import { PairedTimer } from "./paired_timer.ts";
 
-/** The step times each plan takes, in call order (set before a timer is made: its constructor warms up). */
+/** The step times each plan takes, in call order (set before a timer warms up). */
 let script = new Map<Plan, number[]>();
 
 /** A timer whose steps take the scripted times and peak at 42 bytes. */
@@ -18,27 +18,27 @@ class ScriptedTimer extends PairedTimer {
       pairs,
     );
   }
-  override step(plan: Plan): { ms: number; peakBytes: number } {
-    return { ms: script.get(plan)!.shift() ?? 100, peakBytes: 42 };
+  override step(plan: Plan): Promise<{ ms: number; peakBytes: number }> {
+    return Promise.resolve({ ms: script.get(plan)!.shift() ?? 100, peakBytes: 42 });
   }
 }
 
-test("duel takes the median of adjacent pairs' ratios and a's median time, after one untimed step of a", () => {
+test("duel takes the median of adjacent pairs' ratios and a's median time, after one untimed step of a", async () => {
   const a = storeAllPlan(1), b = { ...storeAllPlan(1), strategy: "b" };
   // b: two warm-ups (100), then pairs; a: one untimed step (1), then pairs.
   script = new Map<Plan, number[]>([
     [b, [100, 100, 10, 30, 10, 10, 10]],
     [a, [1, 50, 20, 13, 40, 12]],
   ]);
-  const t = new ScriptedTimer(b, 5).duel(a, b, 5);
+  const t = await (await new ScriptedTimer(b, 5).warmUp()).duel(a, b, 5);
   // pairs (a, b): (50, 10), (20, 30), (13, 10), (40, 10), (12, 10) → ratios 5, 2/3, 1.3, 4, 1.2
   assert.deepEqual([t.ms, t.ratio], [20, 1.3]);
   assert.equal(t.peakBytes, 42);
 });
 
-test("duel rejects a pair count below one, naming it", () => {
+test("duel rejects a pair count below one, naming it", async () => {
   const b = storeAllPlan(1);
   script = new Map([[b, []]]);
   const timer = new ScriptedTimer(b, 1);
-  assert.throws(() => timer.duel(b, b, 0), /pairs must be a positive integer; got 0/);
+  await assert.rejects(() => timer.duel(b, b, 0), /pairs must be a positive integer; got 0/);
 });

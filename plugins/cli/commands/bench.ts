@@ -88,13 +88,13 @@ export const benchCommand: Command = {
     const budgets = sweepBudgets(profile, sweep);
     const bar = startProgress("bench", compared.length + budgets.length + 1);
     try {
-      const timer = new PairedTimer(backend, chain, params, host, base, steps);
-      const baseRun = timer.time(base);
+      const timer = await new PairedTimer(backend, chain, params, host, base, steps).warmUp();
+      const baseRun = await timer.time(base);
       const baseTime = base.summary().predictedTime;
       const rows: BenchRow[] = [];
-      const measure = (plan: StrategyPlan, budgetBytes: number | null, series: BenchRow["series"]) => {
+      const measure = async (plan: StrategyPlan, budgetBytes: number | null, series: BenchRow["series"]) => {
         const pairs = series === "point" ? 3 * steps : steps;
-        const run = timer.duel(plan, base, pairs), s = plan.summary();
+        const run = await timer.duel(plan, base, pairs), s = plan.summary();
         const row: BenchRow = {
           series,
           strategy: plan.strategy,
@@ -111,9 +111,10 @@ export const benchCommand: Command = {
         return row;
       };
       const sqBytes = sq.summary().predictedPeakBytes;
-      const points = compared.map((p) => measure(p, p === opt ? sqBytes : null, "point"));
-      const line = budgets.map((bytes) => measure(optimal(profile, { bytes }), bytes, "frontier"));
-      const duel = timer.duel(opt, sq, 3 * steps);
+      const points: BenchRow[] = [], line: BenchRow[] = [];
+      for (const p of compared) points.push(await measure(p, p === opt ? sqBytes : null, "point"));
+      for (const bytes of budgets) line.push(await measure(optimal(profile, { bytes }), bytes, "frontier"));
+      const duel = await timer.duel(opt, sq, 3 * steps);
       bar.update(rows.length + 1, "duel");
       bar.stop();
       const duelPredicted = opt.summary().predictedTime / sq.summary().predictedTime;
