@@ -3,13 +3,10 @@
  * transposed operand layouts at one size, then the reference MLP step (32 blocks, width 256,
  * hidden 1024, batch 64) under the store-all plan, forward + backward, median after warm-up.
  *
- * Every product is spot-checked against float64 dot products before it is timed, so a wrong
- * kernel never reports a speed. Products are timed in batches between flushes (a flush waits
- * for the device, which costs far more than a small product): the batch doubles until it
- * takes about 200 ms, and the median of five batches is reported. A product that
- * alone takes seconds (a software adapter) is timed once or three times instead, and sizes
- * of the default list whose product would take over a minute at the rate seen so far are
- * skipped; name them in `--sizes` to force them.
+ * Every product is spot-checked against float64 dot products before it is timed
+ * (`webgpu_matmul.ts` says how products are checked and timed). Sizes of the default list
+ * whose product would take over a minute at the rate seen so far are skipped; name them in
+ * `--sizes` to force them.
  *
  *   deno task bench:webgpu [--sizes 512,1024,2048,4096] [--steps 5] [--json out.json]
  * @module
@@ -26,7 +23,7 @@ import {
   type Tensor,
 } from "@remat/core";
 import { WebGpuBackend } from "@remat/webgpu";
-import { matmulTile } from "../backends/webgpu/kernels/matmul.ts";
+import { type MatmulTiming, median, timeMatmul } from "./webgpu_matmul.ts";
 import { teacher } from "@remat/datasets";
 import { formatBytes } from "@remat/cli";
 
@@ -48,20 +45,9 @@ const BATCH_MS = 200;
 /** A default size is skipped when one product is predicted to take longer than this. */
 const SKIP_MS = 60_000;
 
-/** One timed product: its layout, the median time of one product and what that was taken from. */
-interface MatmulResult {
-  size: number;
-  transA: boolean;
-  transB: boolean;
-  tile: number;
-  ms: number;
-  gflops: number;
-  batches: number;
-  perBatch: number;
-}
 interface Result {
   adapter: string;
-  matmul: MatmulResult[];
+  matmul: MatmulTiming[];
   skipped: number[];
   mlpStep?: { ms: number; gflops: number; dispatches: number; peakBytes: number };
   mlpStepError?: string;
@@ -118,86 +104,15 @@ gpu.dispose();
 if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
 
 /** Checks, then times op(a)·op(b) with n×n operands; logs and records the result. */
-async function benchProduct(n: number, transA: boolean, transB: boolean): Promise<MatmulResult> {
-  const ha = random(n * n, 1), hb = random(n * n, 2);
-  const a = gpu.upload(ha, [n, n], "f32"), b = gpu.upload(hb, [n, n], "f32");
-  const layout: MatmulOptions = { transA, transB };
+async function benchProduct(n: number, transA: boolean, transB: boolean): Promise<MatmulTiming> {
+  const r = await timeMatmul(gpu, n, { layout: { transA, transB }, batchMs: BATCH_MS });
+  result.matmul.push(r);
   const name = `matmul ${String(n).padStart(4)}²${transA ? " Aᵀ" : ""}${transB ? " Bᵀ" : ""}`;
-  try {
-    await check(n, ha, hb, layout, a, b); // also compiles the pipeline: the warm-up
-    const once = async (reps: number) => {
-      const t0 = performance.now();
-      for (let i = 0; i < reps; i++) gpu.kernels.matmul(a, b, layout).release();
-      await gpu.flush();
-      return (performance.now() - t0) / reps;
-    };
-    const single = await once(1);
-    const times: number[] = [];
-    let perBatch = 1;
-    if (single >= 5000) times.push(single);
-    else if (single >= 500) times.push(single, await once(1), await once(1));
-    else {
-      // double the batch until it takes BATCH_MS: a lone product's time is mostly the flush's
-      let ms = single;
-      while (ms * perBatch < BATCH_MS && perBatch < 4096) ms = await once(perBatch *= 2);
-      for (let i = 0; i < 5; i++) times.push(await once(perBatch));
-    }
-    const ms = median(times), gflops = (2 * n ** 3) / (ms * 1e6);
-    const r = {
-      size: n,
-      transA,
-      transB,
-      tile: matmulTile(n, n),
-      ms,
-      gflops,
-      batches: times.length,
-      perBatch,
-    };
-    result.matmul.push(r);
-    console.log(
-      `${name.padEnd(18)} ${ms.toFixed(3).padStart(10)} ms ${gflops.toFixed(1).padStart(9)} GFLOP/s  ` +
-        `(${r.tile}² tiles; median of ${times.length} batch${times.length === 1 ? "" : "es"} of ${perBatch})`,
-    );
-    return r;
-  } finally {
-    a.release();
-    b.release();
-  }
-}
-
-/** Compares a few entries of one product (corners, middle, others) with float64 dot products. */
-async function check(
-  n: number,
-  ha: Float32Array,
-  hb: Float32Array,
-  layout: MatmulOptions,
-  a: Tensor,
-  b: Tensor,
-) {
-  const c = gpu.kernels.matmul(a, b, layout);
-  const got = await gpu.read(c);
-  c.release();
-  const A = (i: number, k: number) => ha[layout.transA ? k * n + i : i * n + k]!;
-  const B = (k: number, j: number) => hb[layout.transB ? j * n + k : k * n + j]!;
-  const spots = [[0, 0], [0, n - 1], [n - 1, 0], [n - 1, n - 1], [n >> 1, n >> 2], [
-    (n * 7) >> 3,
-    (n * 3) >> 3,
-  ]];
-  for (const [i, j] of spots as Array<[number, number]>) {
-    let want = 0, magnitude = 0;
-    for (let k = 0; k < n; k++) {
-      want += A(i, k) * B(k, j);
-      magnitude += Math.abs(A(i, k) * B(k, j));
-    }
-    const tol = 2 * n * 2 ** -24 * magnitude + 1e-6; // any summation order of n float32 products
-    if (!(Math.abs(got[i * n + j]! - want) <= tol)) {
-      throw new Error(
-        `matmul ${n}² ${JSON.stringify(layout)}: c[${i}, ${j}] = ${
-          got[i * n + j]
-        }, float64 ${want}; not timing a wrong kernel`,
-      );
-    }
-  }
+  console.log(
+    `${name.padEnd(18)} ${r.ms.toFixed(3).padStart(10)} ms ${r.gflops.toFixed(1).padStart(9)} GFLOP/s  ` +
+      `(${r.tile}² tiles; median of ${r.batches} batch${r.batches === 1 ? "" : "es"} of ${r.perBatch})`,
+  );
+  return r;
 }
 
 /** The reference MLP step under store-all: median time, matmul rate and dispatches per step. */
@@ -245,20 +160,4 @@ async function benchStep(): Promise<NonNullable<Result["mlpStep"]>> {
   }
   const ms = median(times);
   return { ms, gflops: flops / (ms * 1e6), dispatches, peakBytes: peak };
-}
-
-/** Deterministic values in [−0.5, 0.5). */
-function random(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 4294967296 - 0.5;
-  }
-  return a;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }

@@ -44,3 +44,4 @@ export type {
   TaggedErrorClass,
   Tensor,
 } from "@remat/core";
+export { type MatmulTile, matmulTile } from "./kernels/matmul.ts";
