@@ -6,8 +6,10 @@
  *
  *   deno task gpu                                   # defaults: WebGPU, 12 layers, d=512, budget 25%
  *   deno task gpu --layers 2 --d-model 64 --seq-len 32 --batch 4 --steps 5 --budget 0.7   # quick check
+ *   deno task gpu --json run.json                   # the figures as JSON too (the GPU host check reads it)
  * @module
  */
+import { writeFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { Effect } from "effect";
@@ -30,6 +32,7 @@ const HELP = `usage: deno task gpu [options]
   --budget F          activation budget as a fraction of store-all's peak (default 0.25)
   --strategy NAME     optimal (default) at the budget, or storeAll, sqrt, revolve --slots S, …
   --lr X              AdamW learning rate (default 1e-3)
+  --json PATH         also write the figures as JSON to PATH
   --help              this text`;
 
 const str = { type: "string" } as const;
@@ -47,6 +50,7 @@ const { values } = parseArgs({
     strategy: { type: "string", default: "optimal" },
     slots: str,
     every: str,
+    json: str,
     help: { type: "boolean", default: false },
   },
   strict: true,
@@ -136,6 +140,27 @@ try {
     }`,
   );
   console.log(`loss    ${h[0]!.loss.toFixed(4)} → ${h[h.length - 1]!.loss.toFixed(4)}`);
+  if (values.json !== undefined) {
+    const figures = {
+      backend: backend.device,
+      model: chain.name,
+      stages: chain.stages.length,
+      batch,
+      seqLen,
+      steps,
+      strategy: plan.strategy,
+      storeAllPeakBytes: full,
+      budgetBytes: bytes,
+      predictedPeakBytes: summary.predictedPeakBytes,
+      measuredPeakBytes: measured,
+      recomputedForwards: summary.untapedForwards,
+      msPerStep: ms,
+      tokensPerSecond: batch * seqLen / (ms / 1000),
+      stateBytes: result.memory.stateBytes,
+      loss: { first: h[0]!.loss, last: h[h.length - 1]!.loss },
+    };
+    writeFileSync(values.json, JSON.stringify(figures, null, 2));
+  }
   backend.dispose();
 } catch (e) {
   if (isRematError(e)) {
