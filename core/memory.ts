@@ -61,8 +61,33 @@ export class MemoryAccountant {
   readonly #live = zeroes();
   #activationLive = 0;
   #activationPeak = 0;
-  /** The kind a new buffer gets when its allocator names none. */
-  defaultKind: MemoryKind = "temporary";
+  #defaultKind: MemoryKind = "temporary";
+
+  /** The kind a new buffer gets when its allocator names none; set only by {@link withKind}. */
+  get defaultKind(): MemoryKind {
+    return this.#defaultKind;
+  }
+
+  /**
+   * Runs `body` with new buffers counted under `kind` unless their allocator names one, then
+   * restores the previous default kind, also when `body` throws.
+   * @example
+   * ```ts
+   * import { MemoryAccountant } from "@remat/core";
+   * const mem = new MemoryAccountant();
+   * mem.withKind("tape", () => mem.defaultKind); // "tape"
+   * mem.defaultKind; // "temporary" again
+   * ```
+   */
+  withKind<T>(kind: MemoryKind, body: () => T): T {
+    const before = this.#defaultKind;
+    this.#defaultKind = kind;
+    try {
+      return body();
+    } finally {
+      this.#defaultKind = before;
+    }
+  }
 
   /** Records `bytes` newly live under `kind`. */
   alloc(bytes: number, kind: MemoryKind): void {

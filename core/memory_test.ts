@@ -161,3 +161,18 @@ test("MemoryAccountant.report is a snapshot, not a live view", () => {
   (r.live as Record<MemoryKind, number>).activation = 999;
   assert.equal(m.report().live.activation, 16);
 });
+
+test("withKind sets the default kind for its body only, restoring it after a throw and when nested", () => {
+  const m = new MemoryAccountant();
+  const seen = m.withKind(
+    "tape",
+    () => [m.defaultKind, m.withKind("gradient", () => m.defaultKind), m.defaultKind],
+  );
+  assert.deepEqual(seen, ["tape", "gradient", "tape"]);
+  assert.equal(m.defaultKind, "temporary");
+  assert.throws(() =>
+    m.withKind("activation", () => {
+      throw new Error("boom");
+    }), /boom/);
+  assert.equal(m.defaultKind, "temporary");
+});

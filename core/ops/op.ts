@@ -90,14 +90,7 @@ export interface BackwardOptions {
  */
 export function gradientAs<T>(b: Backend, kinds: GradientKinds | undefined, j: number, compute: () => T): T {
   const kind = kinds?.[j];
-  if (kind === undefined) return compute();
-  const before = b.memory.defaultKind;
-  b.memory.defaultKind = kind;
-  try {
-    return compute();
-  } finally {
-    b.memory.defaultKind = before;
-  }
+  return kind === undefined ? compute() : b.memory.withKind(kind, compute);
 }
 
 /**
