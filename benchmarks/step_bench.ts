@@ -69,7 +69,7 @@ let peak = 0;
 for (let s = 0; s < warmup! + steps!; s++) {
   flops = 0;
   const t0 = performance.now();
-  const out = executePlan(backend, chain, params, plan, { x, y }, { seed: 0, step: s });
+  const out = executePlan(plan, { backend, chain, params, batch: { x, y }, key: { seed: 0, step: s } });
   await backend.flush();
   const ms = performance.now() - t0;
   out.loss.release();

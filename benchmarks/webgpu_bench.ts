@@ -142,7 +142,13 @@ async function benchStep(): Promise<NonNullable<Result["mlpStep"]>> {
       flops = 0;
       const before = gpu.runner.stats.dispatches;
       const t0 = performance.now();
-      const out = executePlan(gpu, chain, params, plan, { x, y }, { seed: 0, step: s });
+      const out = executePlan(plan, {
+        backend: gpu,
+        chain,
+        params,
+        batch: { x, y },
+        key: { seed: 0, step: s },
+      });
       await gpu.flush();
       const ms = performance.now() - t0;
       out.loss.release();

@@ -96,6 +96,34 @@ export class PlanInvalid extends PlanInvalidBase {
   }
 }
 
+/** The base class of {@link PlanMismatch}: `Data.TaggedError("PlanMismatch")` with its fields. */
+export const PlanMismatchBase: TaggedErrorClass<"PlanMismatch", {
+  /** The chain and batch the plan was made for. */
+  readonly planned: { readonly chain: string; readonly batch: number };
+  /** The chain and batch it was asked to run on. */
+  readonly given: { readonly chain: string; readonly batch: number };
+  /** What differs. */
+  readonly reason: string;
+}> = Data.TaggedError("PlanMismatch");
+
+/**
+ * A plan run on another chain or batch size than the one it was made for: its predicted
+ * peak and its budget would not hold.
+ *
+ * @example
+ * ```ts
+ * import { PlanMismatch } from "@remat/core";
+ * new PlanMismatch({ planned: { chain: "mlp", batch: 128 }, given: { chain: "mlp", batch: 512 }, reason: "the batch differs" }).message;
+ * ```
+ */
+export class PlanMismatch extends PlanMismatchBase {
+  /** A one-line description naming the offending values. */
+  override get message(): string {
+    const p = this.planned, g = this.given;
+    return `plan made for ${p.chain} at batch ${p.batch} cannot run on ${g.chain} at batch ${g.batch}: ${this.reason}; plan again for this chain and batch`;
+  }
+}
+
 /** The base class of {@link BackendUnavailable}: `Data.TaggedError("BackendUnavailable")` with its fields. */
 export const BackendUnavailableBase: TaggedErrorClass<"BackendUnavailable", {
   readonly backend: string;
@@ -215,6 +243,7 @@ export type RematError =
   | ShapeMismatch
   | UnknownOp
   | PlanInvalid
+  | PlanMismatch
   | BackendUnavailable
   | InvalidArgument
   | NonFiniteLoss
@@ -238,6 +267,7 @@ export function isRematError(e: unknown): e is RematError {
       "ShapeMismatch",
       "UnknownOp",
       "PlanInvalid",
+      "PlanMismatch",
       "BackendUnavailable",
       "InvalidArgument",
       "NonFiniteLoss",

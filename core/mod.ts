@@ -32,7 +32,7 @@ export * from "./models/gpt.ts";
 export * from "./models/sequential.ts";
 export * from "./plan.ts";
 export * from "./execute.ts";
-export * from "./step_ops.ts";
+export * from "./step.ts";
 export * from "./scheduler.ts";
 export * from "./data.ts";
 export * from "./optim/optimizer.ts";

@@ -10,7 +10,9 @@
  * left live but x_0.
  * @module
  */
-import { PlanInvalid } from "./errors.ts";
+import { activationShapes, type Chain } from "./chain.ts";
+import { PlanInvalid, PlanMismatch } from "./errors.ts";
+import { sizeOf } from "./tensor.ts";
 
 /** One scheduler instruction. */
 export type Instruction =
@@ -18,6 +20,16 @@ export type Instruction =
   | { readonly op: "loss" }
   | { readonly op: "backward"; readonly stage: number }
   | { readonly op: "free"; readonly value: number };
+
+/** What a plan was made for: the chain, the batch and the bytes of every activation it plans with. */
+export interface PlanTarget {
+  /** The chain's name (its configuration included). */
+  readonly chain: string;
+  /** The batch size. */
+  readonly batch: number;
+  /** Bytes of x_1..x_n at that batch. */
+  readonly outputBytes: ReadonlyArray<number>;
+}
 
 /** A plan for a chain of `stages` stages. */
 export interface Plan {
@@ -27,6 +39,12 @@ export interface Plan {
   readonly stages: number;
   /** The instructions, executed in order. */
   readonly instructions: ReadonlyArray<Instruction>;
+  /**
+   * The chain and batch the plan was made for (strategies record their profile's); running it
+   * on another is a `PlanMismatch`. Absent on a hand-made plan, which then runs on any chain
+   * of `stages` stages.
+   */
+  readonly madeFor?: PlanTarget;
 }
 
 /**
@@ -189,4 +207,34 @@ export function formatPlan(plan: Plan): string {
     ...lines,
   ]
     .join("\n");
+}
+
+/**
+ * Throws `PlanMismatch` unless `plan` was made for `chain` at `batch` (or records nothing):
+ * the chain's name, the batch and the bytes of every activation must all agree.
+ *
+ * @example
+ * ```ts
+ * import { checkPlanTarget, mlp, storeAllPlan } from "@remat/core";
+ * const chain = mlp({ depth: 2, width: 8, hidden: 16, classes: 2, inputs: 2 });
+ * checkPlanTarget(storeAllPlan(chain.stages.length), chain, 32); // a hand-made plan: no check
+ * ```
+ */
+export function checkPlanTarget(plan: Plan, chain: Chain, batch: number): void {
+  const t = plan.madeFor;
+  if (!t) return;
+  const fail = (reason: string) => {
+    throw new PlanMismatch({
+      planned: { chain: t.chain, batch: t.batch },
+      given: { chain: chain.name, batch },
+      reason,
+    });
+  };
+  if (t.chain !== chain.name) fail("the chain differs");
+  if (t.batch !== batch) fail("the batch differs");
+  const bytes = activationShapes(chain, batch).slice(1).map((s) => 4 * sizeOf(s));
+  const i = bytes.findIndex((b, j) => b !== t.outputBytes[j]);
+  if (i >= 0 || bytes.length !== t.outputBytes.length) {
+    fail(`x_${i + 1} takes ${bytes[i]} bytes, planned ${t.outputBytes[i]}`);
+  }
 }

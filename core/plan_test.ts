@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { activationShapes } from "./chain.ts";
+import { mlp } from "./models/mlp.ts";
 import {
+  checkPlanTarget,
   findPlanError,
   formatPlan,
   type Instruction,
@@ -9,7 +12,7 @@ import {
   storeAllPlan,
   validatePlan,
 } from "./plan.ts";
-import { PlanInvalid } from "./errors.ts";
+import { PlanInvalid, PlanMismatch } from "./errors.ts";
 
 const plan = (stages: number, instructions: Instruction[]): Plan => ({
   strategy: "test",
@@ -101,4 +104,26 @@ test("formatPlan lists numbered instructions", () => {
   assert.match(text, /plan storeAll for 2 stages, 7 instructions/);
   assert.match(text, / {3}0 {2}forward 0 record/);
   assert.match(text, / {3}3 {2}free x2/);
+});
+
+test("checkPlanTarget accepts the chain and batch a plan was made for and names what differs otherwise", () => {
+  const a = mlp({ depth: 2, width: 8, hidden: 16, classes: 2, inputs: 2 });
+  const b = mlp({ depth: 2, width: 8, hidden: 16, classes: 3, inputs: 2 });
+  const outputBytes = activationShapes(a, 4).slice(1).map((s) => 4 * s.reduce((p, q) => p * q, 1));
+  const planned = { ...storeAllPlan(a.stages.length), madeFor: { chain: a.name, batch: 4, outputBytes } };
+  checkPlanTarget(planned, a, 4);
+  checkPlanTarget(storeAllPlan(a.stages.length), b, 99); // records nothing: runs anywhere
+  assert.throws(
+    () => checkPlanTarget(planned, b, 4),
+    (e) => e instanceof PlanMismatch && /chain differs/.test(e.message),
+  );
+  assert.throws(
+    () => checkPlanTarget(planned, a, 8),
+    /at batch 4 cannot run on .* at batch 8: the batch differs/,
+  );
+  const renamed = {
+    ...planned,
+    madeFor: { ...planned.madeFor, outputBytes: [...outputBytes.slice(0, -1), 1] },
+  };
+  assert.throws(() => checkPlanTarget(renamed, a, 4), /x_4 takes 32 bytes, planned 1/);
 });

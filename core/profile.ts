@@ -9,8 +9,8 @@ import type { Backend } from "./backend.ts";
 import { activationShapes, type Chain } from "./chain.ts";
 import { MetaBackend } from "./meta_backend.ts";
 import { initParams, type Params, releaseParams } from "./params.ts";
-import { backwardStage, forwardStage, lossStage } from "./step_ops.ts";
-import type { Tensor } from "./tensor.ts";
+import { Step } from "./step.ts";
+import { sizeOf, type Tensor } from "./tensor.ts";
 
 /** What a plan needs to know of one stage. Bytes are exact; times are in milliseconds. */
 export interface StageProfile {
@@ -81,7 +81,6 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
   const meta = new MetaBackend();
   const params = initParams(chain, meta, 0);
   const shapes = activationShapes(chain, batch);
-  const key = { seed: 0, step: 0 };
   const mem = meta.memory;
   const stages: StageProfile[] = chain.stages.map((stage, i) => {
     const x = meta.alloc(shapes[i]!, i === 0 ? chain.input.dtype : "f32", i === 0 ? "io" : "activation");
@@ -91,28 +90,27 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
       run();
       return mem.activationPeak - before;
     };
-    let discardOut: Tensor | null = null;
+    const discard = new Step({ backend: meta, chain, params }).input(i, x);
+    let outputBytes = 0;
     const forwardPeakDiscard = peakOf(
-      () => (discardOut = forwardStage(meta, chain, params, i, x, false, key).output),
+      () => (outputBytes = discard.forward(i, { record: false }).storage.bytes),
     );
-    const outputBytes = discardOut!.storage.bytes;
-    discardOut!.release();
+    discard.dispose();
+    const step = new Step({ backend: meta, chain, params }).input(i, x);
     const before = mem.activationLive;
-    let rec: ReturnType<typeof forwardStage> | null = null;
-    const forwardPeakRecord = peakOf(() => (rec = forwardStage(meta, chain, params, i, x, true, key)));
-    const { output, tape } = rec!;
+    let output: Tensor | null = null;
+    const forwardPeakRecord = peakOf(() => (output = step.forward(i, { record: true })));
+    const tape = step.tapeOf(i)!;
     const tapeBytes = mem.activationLive - before - outputBytes;
-    const holds = (t: Tensor) => tape!.nodes.some((n) => n.saved.some((s) => s.storage === t.storage));
+    const holds = (t: Tensor) => tape.nodes.some((n) => n.saved.some((s) => s.storage === t.storage));
     const tapeHoldsInput = holds(x);
-    const tapeHoldsOutput = holds(output);
-    const cost = tape!.cost();
-    const g = meta.alloc(output.shape, "f32", "gradient");
-    let back: ReturnType<typeof backwardStage> | null = null;
-    const backwardPeak = peakOf(() => (back = backwardStage(meta, params, i, tape!, g)));
-    back!.grad?.release();
-    for (const p of back!.paramGrads) p.release();
+    const tapeHoldsOutput = holds(output!);
+    const cost = tape.cost();
+    const g = meta.alloc(output!.shape, "f32", "gradient");
+    step.gradient(i + 1, g);
     g.release();
-    output.release();
+    const backwardPeak = peakOf(() => step.backward(i));
+    step.dispose();
     x.release();
     return {
       name: stage.name,
@@ -133,12 +131,12 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
   const n = chain.stages.length;
   const xn = meta.alloc(shapes[n]!, "f32", "activation");
   const y = meta.alloc([batch, ...chain.target.shape], "i32", "io");
+  const lossStep = new Step({ backend: meta, chain, params }).input(n, xn);
   const before = mem.activationLive;
   mem.resetPeak();
-  const { loss, grad } = lossStage(meta, chain, xn, y, key);
+  lossStep.loss(y);
   const lossPeak = mem.activationPeak - before;
-  loss.release();
-  grad.release();
+  lossStep.dispose();
   xn.release();
   y.release();
   releaseParams(params);
@@ -187,49 +185,44 @@ export async function measureProfile(
   const warmup = options.warmup ?? 1;
   const params: Params = initParams(chain, backend, options.seed ?? 0);
   const shapes = activationShapes(chain, batch);
-  const key = { seed: 0, step: 0 };
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const kindBefore = backend.memory.defaultKind;
   try {
     const stages: StageProfile[] = [];
     for (let i = 0; i < chain.stages.length; i++) {
       const x = i === 0 && chain.input.dtype === "i32"
-        ? backend.upload(new Int32Array(shapes[0]!.reduce((a, b) => a * b, 1)), shapes[0]!, "i32", "io")
-        : backend.upload(
-          new Float32Array(shapes[i]!.reduce((a, b) => a * b, 1)).fill(0.1),
-          shapes[i]!,
-          "f32",
-          "io",
-        );
+        ? backend.upload(new Int32Array(sizeOf(shapes[0]!)), shapes[0]!, "i32", "io")
+        : backend.upload(new Float32Array(sizeOf(shapes[i]!)).fill(0.1), shapes[i]!, "f32", "io");
       const fwd: number[] = [];
       const bwd: number[] = [];
       for (let r = 0; r < warmup + repeats; r++) {
-        let t0 = performance.now();
-        const { output, tape } = forwardStage(backend, chain, params, i, x, true, key);
-        await backend.flush();
-        const tf = performance.now() - t0;
-        const g = backend.upload(new Float32Array(output.size).fill(1e-3), output.shape, "f32", "gradient");
-        t0 = performance.now();
-        const back = backwardStage(backend, params, i, tape!, g);
-        await backend.flush();
-        const tb = performance.now() - t0;
-        back.grad?.release();
-        for (const p of back.paramGrads) p.release();
-        g.release();
-        output.release();
-        if (r >= warmup) (fwd.push(tf), bwd.push(tb));
+        const step = new Step({ backend, chain, params }).input(i, x);
+        try {
+          let t0 = performance.now();
+          const output = step.forward(i, { record: true });
+          await backend.flush();
+          const tf = performance.now() - t0;
+          const g = backend.upload(new Float32Array(output.size).fill(1e-3), output.shape, "f32", "gradient");
+          step.gradient(i + 1, g);
+          g.release();
+          t0 = performance.now();
+          step.backward(i);
+          await backend.flush();
+          const tb = performance.now() - t0;
+          if (r >= warmup) (fwd.push(tf), bwd.push(tb));
+        } finally {
+          step.dispose();
+        }
       }
       x.release();
       stages.push({ ...base.stages[i]!, forwardTime: median(fwd), backwardTime: median(bwd) });
     }
     const loss = {
       peak: base.loss.peak,
-      time: median(await timeLoss(chain, backend, batch, warmup, repeats)),
+      time: median(await timeLoss(chain, backend, { batch, warmup, repeats })),
     };
     return { ...base, source: `measured:${backend.name}`, stages, loss };
   } finally {
     releaseParams(params);
-    backend.memory.defaultKind = kindBefore;
   }
 }
 
@@ -237,30 +230,26 @@ export async function measureProfile(
 async function timeLoss(
   chain: Chain,
   backend: Backend,
-  batch: number,
-  warmup: number,
-  repeats: number,
+  { batch, warmup, repeats }: { readonly batch: number; readonly warmup: number; readonly repeats: number },
 ): Promise<number[]> {
   const shapes = activationShapes(chain, batch);
   const xnShape = shapes[chain.stages.length]!;
-  const xn = backend.upload(
-    new Float32Array(xnShape.reduce((a, b) => a * b, 1)).fill(0.1),
-    xnShape,
-    "f32",
-    "io",
-  );
+  const xn = backend.upload(new Float32Array(sizeOf(xnShape)).fill(0.1), xnShape, "f32", "io");
   const yShape = [batch, ...chain.target.shape];
-  const y = backend.upload(new Int32Array(yShape.reduce((a, b) => a * b, 1)), yShape, "i32", "io");
+  const y = backend.upload(new Int32Array(sizeOf(yShape)), yShape, "i32", "io");
   const times: number[] = [];
   try {
     for (let r = 0; r < warmup + repeats; r++) {
-      const t0 = performance.now();
-      const { loss, grad } = lossStage(backend, chain, xn, y, { seed: 0, step: 0 });
-      await backend.flush();
-      const t = performance.now() - t0;
-      loss.release();
-      grad.release();
-      if (r >= warmup) times.push(t);
+      const step = new Step({ backend, chain, params: [] }).input(chain.stages.length, xn);
+      try {
+        const t0 = performance.now();
+        step.loss(y);
+        await backend.flush();
+        const t = performance.now() - t0;
+        if (r >= warmup) times.push(t);
+      } finally {
+        step.dispose();
+      }
     }
   } finally {
     xn.release();

@@ -4,23 +4,14 @@
  */
 import { Context, Effect, Layer } from "effect";
 import { BackendService } from "./backend.ts";
-import type { Chain } from "./chain.ts";
 import { isRematError, type RematError } from "./errors.ts";
-import { executePlan, type StepBatch, type StepOutcome } from "./execute.ts";
-import type { StepKey } from "./step_ops.ts";
-import type { Params } from "./params.ts";
+import { executePlan, type PlanInputs, type StepOutcome } from "./execute.ts";
 import type { Plan } from "./plan.ts";
 
 /** What the Scheduler service offers. */
 export interface SchedulerShape {
   /** Runs `plan` once: forward, loss, backward, with recomputation as the plan says. */
-  readonly step: (
-    chain: Chain,
-    params: Params,
-    plan: Plan,
-    batch: StepBatch,
-    key: StepKey,
-  ) => Effect.Effect<StepOutcome, RematError>;
+  readonly step: (plan: Plan, inputs: Omit<PlanInputs, "backend">) => Effect.Effect<StepOutcome, RematError>;
 }
 
 /** The base class of {@link Scheduler}: `Context.Service<Scheduler, SchedulerShape>()` under its key. */
@@ -72,8 +63,7 @@ export const SchedulerLive: Layer.Layer<Scheduler, never, BackendService> = Laye
   Effect.gen(function* () {
     const backend = yield* BackendService;
     return {
-      step: (chain, params, plan, batch, key) =>
-        attempt(() => executePlan(backend, chain, params, plan, batch, key)),
+      step: (plan, inputs) => attempt(() => executePlan(plan, { ...inputs, backend })),
     };
   }),
 );

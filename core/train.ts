@@ -96,7 +96,7 @@ export function train(
       for (let step = 0; step < options.steps; step++) {
         const started = performance.now();
         const batch = yield* attempt(() => uploadBatch(backend, chain, data, step, options.batch));
-        const out = yield* scheduler.step(chain, params, plan, batch, { seed, step }).pipe(
+        const out = yield* scheduler.step(plan, { chain, params, batch, key: { seed, step } }).pipe(
           Effect.ensuring(Effect.sync(() => (batch.x.release(), batch.y.release()))),
         );
         optimizer.step(params, out.grads);

@@ -473,7 +473,12 @@ test("optimal's plan is named after its options and summarises itself", () => {
   const plan = optimal(profile, { bytes, slots: 50 });
   assert.equal(plan.strategy, `optimal(bytes=${bytes}, slots=50)`);
   assert.ok(plan.summary().predictedPeakBytes <= bytes);
-  assert.deepEqual(Object.keys(plan).sort(), ["instructions", "stages", "strategy"]);
+  assert.deepEqual(Object.keys(plan).sort(), ["instructions", "madeFor", "stages", "strategy"]);
+  assert.deepEqual(plan.madeFor, {
+    chain: profile.chain,
+    batch: 2,
+    outputBytes: profile.stages.map((s) => s.outputBytes),
+  });
 });
 
 // --- beyond the class: a search over every valid plan ----------------------------------------

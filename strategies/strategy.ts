@@ -2,7 +2,7 @@
  * What a strategy returns: a plan that can summarise itself under the profile it was made for.
  * @module
  */
-import { type Plan, type PlanSummary, type Profile, summarizePlan } from "@remat/core";
+import { type Plan, type PlanSummary, type PlanTarget, type Profile, summarizePlan } from "@remat/core";
 import { emitSchedule, type Schedule } from "./schedule.ts";
 
 /** A plan made by a strategy, with `summary()` (predicted peak, time, forward counts, listing). */
@@ -12,7 +12,8 @@ export interface StrategyPlan extends Plan {
 }
 
 /**
- * Attaches a non-enumerable `summary()` to a plan, so the plan still serialises as plain data.
+ * Attaches a non-enumerable `summary()` to a plan, so the plan still serialises as plain data,
+ * and records what the profile was made for (`madeFor`), so the plan runs on nothing else.
  *
  * @example
  * ```ts
@@ -25,7 +26,12 @@ export interface StrategyPlan extends Plan {
  */
 export function withSummary(plan: Plan, profile: Profile): StrategyPlan {
   let cached: PlanSummary | undefined;
-  return Object.defineProperty({ ...plan }, "summary", {
+  const madeFor: PlanTarget = {
+    chain: profile.chain,
+    batch: profile.batch,
+    outputBytes: profile.stages.map((s) => s.outputBytes),
+  };
+  return Object.defineProperty({ ...plan, madeFor }, "summary", {
     value: () => (cached ??= summarizePlan(plan, profile)),
     enumerable: false,
   }) as StrategyPlan;

@@ -214,8 +214,20 @@ export function runBackendAgreement(
         try {
           const host = randomBatch(chain, batch, 5);
           const plan = storeAllPlan(chain.stages.length);
-          const want = await hostStep(ref, chain, pr, plan, host, { seed: 2, step: 4 });
-          const got = await hostStep(cand, chain, pc, plan, host, { seed: 2, step: 4 });
+          const want = await hostStep(plan, {
+            backend: ref,
+            chain,
+            params: pr,
+            host,
+            key: { seed: 2, step: 4 },
+          });
+          const got = await hostStep(plan, {
+            backend: cand,
+            chain,
+            params: pc,
+            host,
+            key: { seed: 2, step: 4 },
+          });
           assertClose([got.loss], [want.loss], "loss", STEP_AGREEMENT_TOL);
           assert.equal(got.peakBytes, want.peakBytes, "measured peak activation bytes");
           want.grads.forEach((row, s) =>

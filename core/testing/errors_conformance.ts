@@ -100,7 +100,7 @@ export function runErrorConformance(name: string, makeBackend: () => Backend | P
       const exit = await Effect.runPromiseExit(
         Effect.gen(function* () {
           const s = yield* Scheduler;
-          return yield* s.step(chain, params, bad, { x, y }, { seed: 0, step: 0 });
+          return yield* s.step(bad, { chain, params, batch: { x, y } });
         }).pipe(Effect.provide(withBackend(b))),
       );
       assert.ok(Exit.isFailure(exit));

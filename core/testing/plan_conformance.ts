@@ -46,11 +46,15 @@ export function runPlanConformance(
         const params = initParams(chain, backend, seed);
         const host = randomBatch(chain, batch, seed);
         try {
-          const reference = await hostStep(backend, chain, params, storeAllPlan(chain.stages.length), host, {
-            seed,
-            step: 3,
+          const key = { seed, step: 3 };
+          const reference = await hostStep(storeAllPlan(chain.stages.length), {
+            backend,
+            chain,
+            params,
+            host,
+            key,
           });
-          const got = await hostStep(backend, chain, params, plan, host, { seed, step: 3 });
+          const got = await hostStep(plan, { backend, chain, params, host, key });
           assert.ok(Object.is(got.loss, reference.loss), `loss ${got.loss} vs ${reference.loss}`);
           got.grads.forEach((row, s) =>
             row.forEach((g, j) =>

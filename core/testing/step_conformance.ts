@@ -79,7 +79,7 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
             const host = randomBatch(chain, batch, seed);
             const plan = storeAllPlan(chain.stages.length);
             try {
-              const { grads } = await hostStep(backend, chain, params, plan, host);
+              const { grads } = await hostStep(plan, { backend, chain, params, host });
               // Probe a few entries of every parameter: f32 loss, step h, central differences.
               const h = 4e-3;
               for (let s = 0; s < params.length; s++) {
@@ -94,7 +94,7 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
                       const swapped = params.map((row, si) =>
                         row.map((t, pj) => (si === s && pj === j ? q : t))
                       );
-                      const r = await hostStep(backend, chain, swapped, plan, host);
+                      const r = await hostStep(plan, { backend, chain, params: swapped, host });
                       q.release();
                       return r.loss;
                     };
@@ -131,7 +131,7 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
           const runs: HostStep[] = [];
           for (let r = 0; r < 2; r++) {
             const params = initParams(chain, backend, seed);
-            runs.push(await hostStep(backend, chain, params, plan, host));
+            runs.push(await hostStep(plan, { backend, chain, params, host }));
             releaseParams(params);
           }
           assert.ok(Object.is(runs[0]!.loss, runs[1]!.loss));
@@ -169,13 +169,12 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
       const backend = await makeBackend();
       const chain = mlp({ depth: 3, width: 4, hidden: 5, classes: 3, inputs: 2, dropout: 0.25 });
       const params = initParams(chain, backend, 3);
-      const r = await hostStep(
+      const r = await hostStep(storeAllPlan(chain.stages.length), {
         backend,
         chain,
         params,
-        storeAllPlan(chain.stages.length),
-        randomBatch(chain, 4, 3),
-      );
+        host: randomBatch(chain, 4, 3),
+      });
       assert.ok(r.peakBytes > 0);
       const mem = backend.memory.report();
       assert.equal(mem.activationLive, 0);
@@ -233,7 +232,7 @@ async function peakOf(
   host: { x: Float32Array | Int32Array; y: Int32Array },
 ): Promise<number> {
   const params = initParams(chain, backend, 0);
-  const r = await hostStep(backend, chain, params, plan, host);
+  const r = await hostStep(plan, { backend, chain, params, host });
   releaseParams(params);
   return r.peakBytes;
 }

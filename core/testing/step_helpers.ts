@@ -2,11 +2,10 @@
  * Helpers for suites that run whole training steps on a backend.
  * @module
  */
-import type { Backend } from "../backend.ts";
 import type { Chain } from "../chain.ts";
 import { executePlan } from "../execute.ts";
-import type { Params } from "../params.ts";
 import type { Plan } from "../plan.ts";
+import type { StepInputs } from "../step.ts";
 import { mix32 } from "../random.ts";
 
 /**
@@ -49,6 +48,12 @@ export interface HostStep {
   readonly forwards: ReadonlyArray<number>;
 }
 
+/** What {@link hostStep} runs: a step's inputs and a host batch. */
+export interface HostStepInputs extends StepInputs {
+  /** The batch on the host; uploaded for the step and released after it. */
+  readonly host: { readonly x: Float32Array | Int32Array; readonly y: Int32Array };
+}
+
 /**
  * Runs one step of `plan` and copies its results to the host, releasing everything it made.
  *
@@ -60,18 +65,12 @@ export interface HostStep {
  * const backend = new CpuBackend();
  * const chain = mlp({ depth: 2, width: 8, hidden: 16, classes: 2, inputs: 2 });
  * const params = initParams(chain, backend, 0);
- * const step = await hostStep(backend, chain, params, storeAllPlan(chain.stages.length), randomBatch(chain, 4, 0));
+ * const step = await hostStep(storeAllPlan(chain.stages.length), { backend, chain, params, host: randomBatch(chain, 4, 0) });
  * console.log(step.loss, step.forwards);
  * ```
  */
-export async function hostStep(
-  backend: Backend,
-  chain: Chain,
-  params: Params,
-  plan: Plan,
-  host: { x: Float32Array | Int32Array; y: Int32Array },
-  key = { seed: 1, step: 0 },
-): Promise<HostStep> {
+export async function hostStep(plan: Plan, inputs: HostStepInputs): Promise<HostStep> {
+  const { backend, chain, host } = inputs;
   const batch = host.y.length / Math.max(1, chain.target.shape.reduce((a, b) => a * b, 1));
   const xShape = [batch, ...chain.input.shape];
   const x = host.x instanceof Int32Array
@@ -79,7 +78,7 @@ export async function hostStep(
     : backend.upload(host.x, xShape, "f32", "io");
   const y = backend.upload(host.y, [batch, ...chain.target.shape], "i32", "io");
   try {
-    const out = executePlan(backend, chain, params, plan, { x, y }, key);
+    const out = executePlan(plan, { ...inputs, key: inputs.key ?? { seed: 1, step: 0 }, batch: { x, y } });
     const tensors = [out.loss, ...out.grads.flat()];
     // One readback for the loss and every gradient where the backend can batch them.
     const host = backend.readMany

@@ -53,7 +53,13 @@ export class PairedTimer {
   async step(plan: Plan, s: number): Promise<{ ms: number; peakBytes: number }> {
     (globalThis as { gc?: () => void }).gc?.();
     const t0 = performance.now();
-    const out = executePlan(this.backend, this.chain, this.params, plan, this.batch, { seed: 0, step: s });
+    const out = executePlan(plan, {
+      backend: this.backend,
+      chain: this.chain,
+      params: this.params,
+      batch: this.batch,
+      key: { seed: 0, step: s },
+    });
     await this.backend.flush();
     const ms = performance.now() - t0;
     out.loss.release();

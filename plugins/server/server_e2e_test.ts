@@ -33,9 +33,12 @@ async function lossWith(request: JobRequest, host: Float32Array[][]): Promise<nu
     st.params.map((p, j) => backend.upload(host[i]![j]!, p.shape, "f32", "parameter"))
   );
   const batch = uploadBatch(backend, chain, buildDataset(request, chain), 1000, request.batch);
-  const out = executePlan(backend, chain, params, storeAllPlan(chain.stages.length), batch, {
-    seed: request.seed,
-    step: 1000,
+  const out = executePlan(storeAllPlan(chain.stages.length), {
+    backend,
+    chain,
+    params,
+    batch,
+    key: { seed: request.seed, step: 1000 },
   });
   const loss = (await backend.read(out.loss))[0]!;
   return loss;

@@ -86,18 +86,17 @@ export function runStrategyExactness(
           const host = randomBatch(chain, batch, seed);
           const key = { seed, step: 1 };
           try {
-            const reference = await hostStep(
+            const reference = await hostStep(storeAllPlan(chain.stages.length), {
               backend,
               chain,
               params,
-              storeAllPlan(chain.stages.length),
               host,
               key,
-            );
+            });
             for (const s of strategies) {
               const plan = s.plan(profile, fraction);
               if (!plan) continue;
-              const got = await hostStep(backend, chain, params, plan, host, key);
+              const got = await hostStep(plan, { backend, chain, params, host, key });
               const where = `${s.name} on ${chain.name}`;
               assert.ok(
                 Object.is(got.loss, reference.loss),
