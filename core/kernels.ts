@@ -6,7 +6,7 @@
  * optimizer steps, which update their state in place.
  * @module
  */
-import type { Tensor } from "./tensor.ts";
+import type { Shape, Tensor } from "./tensor.ts";
 
 /** Operand layout for `matmul`. */
 export interface MatmulOptions {
@@ -60,8 +60,43 @@ export interface KernelSignatures {
   add(a: Tensor, b: Tensor): Tensor;
   /** c = a ⊙ b, same shapes. */
   mul(a: Tensor, b: Tensor): Tensor;
+  /** c = a − b, same shapes. */
+  sub(a: Tensor, b: Tensor): Tensor;
+  /** c = a / b, same shapes. */
+  div(a: Tensor, b: Tensor): Tensor;
   /** y = s·x. */
   scale(x: Tensor, s: number): Tensor;
+  /** y = x + t. */
+  addScalar(x: Tensor, t: number): Tensor;
+  /** y = eˣ. */
+  exp(x: Tensor): Tensor;
+  /** y = ln x (NaN for x < 0, −∞ at 0). */
+  log(x: Tensor): Tensor;
+  /** y = 1/(1 + e⁻ˣ), computed without overflow. */
+  sigmoid(x: Tensor): Tensor;
+  /** dx = dy · y(1 − y), from the output y. */
+  sigmoidBackward(y: Tensor, dy: Tensor): Tensor;
+  /** y = |x|. */
+  abs(x: Tensor): Tensor;
+  /** dx = dy · sign(x) (0 at x = 0, the documented subgradient). */
+  absBackward(x: Tensor, dy: Tensor): Tensor;
+  /**
+   * Binary cross-entropy of logits z against targets t in [0, 1], elementwise and stable:
+   * max(z, 0) − z·t + ln(1 + e^{−|z|}).
+   */
+  bceLogits(z: Tensor, t: Tensor): Tensor;
+  /** dz = dy · (σ(z) − t). */
+  bceLogitsBackward(z: Tensor, t: Tensor, dy: Tensor): Tensor;
+  /**
+   * y = Σ over axis `axis` of x, summed in ascending index order; y's shape is x's without the
+   * axis, or [1] when nothing is left.
+   */
+  sumAxis(x: Tensor, axis: number): Tensor;
+  /**
+   * y of `shape`, each element the element of x at the same index with axis `axis` dropped
+   * (x holds size(shape)/shape[axis] elements): the adjoint of `sumAxis`.
+   */
+  broadcastAxis(x: Tensor, shape: Shape, axis: number): Tensor;
   /** y[r, j] = x[r, j] + bias[j]; x [..., N], bias [N]. */
   biasAdd(x: Tensor, bias: Tensor): Tensor;
   /** s[j] = Σ_r x[r, j] over all leading rows, r ascending; x [..., N] → [N]. */
@@ -138,33 +173,53 @@ export type Kernel<K extends KernelName> = KernelSignatures[K];
 /** The full table a backend provides. */
 export type KernelTable = { readonly [K in KernelName]: Kernel<K> };
 
-/** Every kernel name, for conformance suites and error messages. */
-export const KERNEL_NAMES: ReadonlyArray<KernelName> = [
-  "matmul",
-  "add",
-  "mul",
-  "scale",
-  "biasAdd",
-  "sumRows",
-  "relu",
-  "reluBackward",
-  "gelu",
-  "geluBackward",
-  "tanh",
-  "tanhBackward",
-  "softmax",
-  "softmaxBackward",
-  "layernorm",
-  "layernormBackward",
-  "embedding",
-  "embeddingBackward",
-  "transpose",
-  "dropout",
-  "dropoutBackward",
-  "attention",
-  "attentionBackward",
-  "crossEntropy",
-  "crossEntropyBackward",
-  "sgdStep",
-  "adamwStep",
-];
+/**
+ * One entry per kernel: an object literal typed `Record<KernelName, true>` fails to compile
+ * when a kernel is missing from it, so the list below cannot fall behind the signatures.
+ */
+const KERNEL_SET: Readonly<Record<KernelName, true>> = {
+  matmul: true,
+  linear: true,
+  add: true,
+  mul: true,
+  sub: true,
+  div: true,
+  scale: true,
+  addScalar: true,
+  exp: true,
+  log: true,
+  sigmoid: true,
+  sigmoidBackward: true,
+  abs: true,
+  absBackward: true,
+  bceLogits: true,
+  bceLogitsBackward: true,
+  sumAxis: true,
+  broadcastAxis: true,
+  biasAdd: true,
+  sumRows: true,
+  relu: true,
+  reluBackward: true,
+  gelu: true,
+  geluBackward: true,
+  tanh: true,
+  tanhBackward: true,
+  softmax: true,
+  softmaxBackward: true,
+  layernorm: true,
+  layernormBackward: true,
+  embedding: true,
+  embeddingBackward: true,
+  transpose: true,
+  dropout: true,
+  dropoutBackward: true,
+  attention: true,
+  attentionBackward: true,
+  crossEntropy: true,
+  crossEntropyBackward: true,
+  sgdStep: true,
+  adamwStep: true,
+};
+
+/** Every kernel name, derived from the kernel signatures, for conformance suites and error messages. */
+export const KERNEL_NAMES: ReadonlyArray<KernelName> = Object.keys(KERNEL_SET) as KernelName[];

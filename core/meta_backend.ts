@@ -8,7 +8,7 @@
 import type { Backend } from "./backend.ts";
 import type { KernelTable } from "./kernels.ts";
 import { MemoryAccountant, type MemoryKind } from "./memory.ts";
-import { type DType, type HostArray, type Shape, sizeOf, Storage, Tensor } from "./tensor.ts";
+import { type DType, type HostArray, reducedShape, type Shape, sizeOf, Storage, Tensor } from "./tensor.ts";
 
 /**
  * A backend that only allocates: for memory prediction and planning.
@@ -62,7 +62,20 @@ function metaKernels(b: MetaBackend): KernelTable {
     matmul: (a, w, o) => f32([o.transA ? a.shape[1]! : a.shape[0]!, o.transB ? w.shape[0]! : w.shape[1]!]),
     add: like,
     mul: like,
+    sub: like,
+    div: like,
     scale: like,
+    addScalar: like,
+    exp: like,
+    log: like,
+    sigmoid: like,
+    sigmoidBackward: (_y, dy) => like(dy),
+    abs: like,
+    absBackward: (_x, dy) => like(dy),
+    bceLogits: like,
+    bceLogitsBackward: (_z, _t, dy) => like(dy),
+    sumAxis: (x, axis) => f32(reducedShape(x.shape, axis)),
+    broadcastAxis: (_x, shape) => f32(shape),
     biasAdd: like,
     linear: (x, w, _b, act) => {
       const z = act === "gelu" ? f32([x.shape[0]!, w.shape[1]!]) : null;

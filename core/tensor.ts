@@ -181,3 +181,17 @@ export function formatShape(shape: Shape): string {
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
+
+/**
+ * The shape `sumAxis` gives: `shape` without `axis`, or [1] when nothing is left.
+ * @example
+ * ```ts
+ * import { reducedShape } from "@remat/core";
+ * reducedShape([4, 3, 2], 1); // [4, 2]
+ * reducedShape([5], 0); // [1]
+ * ```
+ */
+export function reducedShape(shape: Shape, axis: number): Shape {
+  const out = shape.filter((_, i) => i !== axis);
+  return out.length ? out : [1];
+}

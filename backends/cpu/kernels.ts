@@ -5,6 +5,7 @@
  */
 import type { KernelTable } from "@remat/core";
 import { attentionKernels } from "./attention.ts";
+import { axisKernels } from "./axis.ts";
 import type { CpuBackend } from "./cpu_backend.ts";
 import { crossEntropyKernels } from "./cross_entropy.ts";
 import { dropoutKernels } from "./dropout.ts";
@@ -12,6 +13,7 @@ import { elementwiseKernels } from "./elementwise.ts";
 import { embeddingKernels } from "./embedding.ts";
 import { layernormKernels } from "./layernorm.ts";
 import { linearKernels } from "./linear.ts";
+import { mathKernels } from "./math.ts";
 import { matmulKernels } from "./matmul.ts";
 import { optimizerKernels } from "./optimizers.ts";
 import { rowKernels } from "./rows.ts";
@@ -31,6 +33,8 @@ export function makeCpuKernels(backend: CpuBackend): KernelTable {
     ...matmulKernels(backend),
     ...linearKernels(backend),
     ...elementwiseKernels(backend),
+    ...mathKernels(backend),
+    ...axisKernels(backend),
     ...rowKernels(backend),
     ...softmaxKernels(backend),
     ...layernormKernels(backend),

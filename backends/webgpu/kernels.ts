@@ -6,6 +6,8 @@
 import type { KernelTable } from "@remat/core";
 import { elementwiseKernels } from "./kernels/elementwise.ts";
 import { attentionKernels } from "./kernels/attention.ts";
+import { axisKernels } from "./kernels/axis.ts";
+import { mathKernels } from "./kernels/math.ts";
 import { crossEntropyKernels } from "./kernels/cross_entropy.ts";
 import { dropoutKernels } from "./kernels/dropout.ts";
 import { embeddingKernels } from "./kernels/embedding.ts";
@@ -25,6 +27,8 @@ import type { WebGpuBackend } from "./webgpu_backend.ts";
 export function makeWebGpuKernels(backend: WebGpuBackend): KernelTable {
   return {
     ...elementwiseKernels(backend),
+    ...mathKernels(backend),
+    ...axisKernels(backend),
     ...matmulKernels(backend),
     ...linearKernels(backend),
     ...transposeKernels(backend),

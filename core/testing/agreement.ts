@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Backend } from "../backend.ts";
 import type { Chain } from "../chain.ts";
-import { type KernelName } from "../kernels.ts";
+import type { KernelName } from "../kernels.ts";
 import { gpt } from "../models/gpt.ts";
 import { mlp } from "../models/mlp.ts";
 import { initParams, releaseParams } from "../params.ts";
@@ -53,6 +53,24 @@ const CASES: Record<KernelName, ReadonlyArray<Case>> = {
   add: [(bk, i) => [bk.kernels.add(i.f32([3, 5, 7]), i.f32([3, 5, 7]))]],
   mul: [(bk, i) => [bk.kernels.mul(i.f32([3, 5, 7]), i.f32([3, 5, 7]))]],
   scale: [(bk, i) => [bk.kernels.scale(i.f32([4, 9]), -1.7)]],
+  sub: [(bk, i) => [bk.kernels.sub(i.f32([3, 5, 7]), i.f32([3, 5, 7]))]],
+  div: [(bk, i) => [bk.kernels.div(i.f32([3, 5, 7]), i.f32([3, 5, 7], 0.5, 2))]],
+  addScalar: [(bk, i) => [bk.kernels.addScalar(i.f32([4, 9]), 2.5)]],
+  exp: [(bk, i) => [bk.kernels.exp(i.f32([200], -8, 8))]],
+  log: [(bk, i) => [bk.kernels.log(i.f32([200], 0.01, 50))]],
+  sigmoid: [(bk, i) => [bk.kernels.sigmoid(i.f32([200], -30, 30))]],
+  sigmoidBackward: [(bk, i) => [bk.kernels.sigmoidBackward(i.f32([200], 0, 1), i.f32([200]))]],
+  abs: [(bk, i) => [bk.kernels.abs(i.f32([200], -5, 5))]],
+  absBackward: [(bk, i) => [bk.kernels.absBackward(i.f32([200], -5, 5), i.f32([200]))]],
+  bceLogits: [(bk, i) => [bk.kernels.bceLogits(i.f32([200], -30, 30), i.f32([200], 0, 1))]],
+  bceLogitsBackward: [
+    (bk, i) => [bk.kernels.bceLogitsBackward(i.f32([200], -30, 30), i.f32([200], 0, 1), i.f32([200]))],
+  ],
+  sumAxis: [0, 1, 2].map((axis) => (bk: Backend, i: Inputs) => [bk.kernels.sumAxis(i.f32([5, 37, 6]), axis)]),
+  broadcastAxis: [0, 1, 2].map((axis) => (bk: Backend, i: Inputs) => {
+    const shape = [5, 37, 6];
+    return [bk.kernels.broadcastAxis(i.f32(shape.filter((_, j) => j !== axis)), shape, axis)];
+  }),
   biasAdd: [(bk, i) => [bk.kernels.biasAdd(i.f32([4, 6, 10]), i.f32([10]))]],
   sumRows: [
     (bk, i) => [bk.kernels.sumRows(i.f32([37, 11]))],

@@ -9,6 +9,7 @@ import { determinismTests } from "./conformance_determinism.ts";
 import { dropoutTests } from "./conformance_dropout.ts";
 import { forwardTests } from "./conformance_forward.ts";
 import { linearTests } from "./conformance_linear.ts";
+import { mathTests } from "./conformance_math.ts";
 import { optimizerTests } from "./conformance_optim.ts";
 
 /**
@@ -31,6 +32,7 @@ export function runKernelConformance(name: string, makeBackend: MakeBackend): vo
     describe("forward", () => forwardTests(makeBackend));
     describe("backward", () => backwardTests(makeBackend));
     describe("fused linear", () => linearTests(makeBackend));
+    describe("math for losses", () => mathTests(makeBackend));
     describe("dropout", () => dropoutTests(makeBackend));
     describe("optimizers", () => optimizerTests(makeBackend));
     describe("determinism and memory", () => determinismTests(makeBackend));

@@ -53,6 +53,25 @@ function cases(s: Scope, r: Rng): { readonly [K in KernelName]: () => Case } {
     add: two(k.add),
     mul: two(k.mul),
     scale: one((a) => k.scale(a, 0.37)),
+    sub: two(k.sub),
+    div: two(k.div),
+    addScalar: one((a) => k.addScalar(a, 0.37)),
+    exp: one(k.exp),
+    log: one((a) => k.log(s.own(k.abs(a)))),
+    sigmoid: one(k.sigmoid),
+    sigmoidBackward: two(k.sigmoidBackward),
+    abs: one(k.abs),
+    absBackward: two(k.absBackward),
+    bceLogits: two(k.bceLogits),
+    bceLogitsBackward: () => {
+      const z = x(), t = x(), dy = x();
+      return { inputs: [z, t, dy], run: () => [s.own(k.bceLogitsBackward(z, t, dy))] };
+    },
+    sumAxis: one((a) => k.sumAxis(a, 0)),
+    broadcastAxis: () => {
+      const a = s.f32(r.values(N), [N]);
+      return { inputs: [a], run: () => [s.own(k.broadcastAxis(a, [M, N], 0))] };
+    },
     biasAdd: () => {
       const a = x(), b = s.f32(r.values(N), [N]);
       return { inputs: [a, b], run: () => [s.own(k.biasAdd(a, b))] };

@@ -38,12 +38,16 @@ fn geluS(v: f32) -> f32 {
 }`;
 
 /**
- * A kernel `out[i] = expr` over `arity` f32 inputs named a, b (and `s`, `n` in the uniforms:
- * element count and one f32 scalar). `overwriteB`: the result goes over b itself (bound
- * read_write, no `out`); each invocation reads its b[i] before writing it.
+ * A kernel `out[i] = expr` over `arity` f32 inputs named a, b, c, read as ai, bi, ci (and `s`,
+ * `n` in the uniforms: element count and one f32 scalar). `overwriteB`: the result goes over b
+ * itself (bound read_write, no `out`); each invocation reads its b[i] before writing it.
+ * @example
+ * ```ts
+ * const SQUARE = mapKernel("square", 1, "ai * ai");
+ * ```
  */
-function map(name: string, arity: 1 | 2, expr: string, overwriteB = false): KernelSource {
-  const inputs = ["a", "b"].slice(0, arity);
+export function mapKernel(name: string, arity: 1 | 2 | 3, expr: string, overwriteB = false): KernelSource {
+  const inputs = ["a", "b", "c"].slice(0, arity);
   const access = (v: string) => (overwriteB && v === "b" ? "read_write" : "read");
   const outputs = overwriteB ? 0 : 1;
   return wgsl(
@@ -66,20 +70,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   );
 }
 
-const ADD = map("add", 2, "ai + bi");
-const MUL = map("mul", 2, "ai * bi");
-const SCALE = map("scale", 1, "s * ai");
-const RELU = map("relu", 1, "max(ai, 0.0)");
+const ADD = mapKernel("add", 2, "ai + bi");
+const MUL = mapKernel("mul", 2, "ai * bi");
+const SCALE = mapKernel("scale", 1, "s * ai");
+const RELU = mapKernel("relu", 1, "max(ai, 0.0)");
 const RELU_BACKWARD_EXPR = "select(0.0, bi, ai > 0.0)";
-const RELU_BACKWARD = map("reluBackward", 2, RELU_BACKWARD_EXPR);
-const RELU_BACKWARD_IN_PLACE = map("reluBackward", 2, RELU_BACKWARD_EXPR, true);
-const GELU = map("gelu", 1, "ai - ai * geluS(ai)");
+const RELU_BACKWARD = mapKernel("reluBackward", 2, RELU_BACKWARD_EXPR);
+const RELU_BACKWARD_IN_PLACE = mapKernel("reluBackward", 2, RELU_BACKWARD_EXPR, true);
+const GELU = mapKernel("gelu", 1, "ai - ai * geluS(ai)");
 const GELU_BACKWARD_EXPR =
   "bi * ((1.0 - geluS(ai)) + 2.0 * ai * geluS(ai) * (1.0 - geluS(ai)) * 0.7978845608028654 * (1.0 + 3.0 * 0.044715 * ai * ai))";
-const GELU_BACKWARD = map("geluBackward", 2, GELU_BACKWARD_EXPR);
-const GELU_BACKWARD_IN_PLACE = map("geluBackward", 2, GELU_BACKWARD_EXPR, true);
-const TANH = map("tanh", 1, "stableTanh(ai)");
-const TANH_BACKWARD = map("tanhBackward", 2, "bi * (1.0 - ai * ai)");
+const GELU_BACKWARD = mapKernel("geluBackward", 2, GELU_BACKWARD_EXPR);
+const GELU_BACKWARD_IN_PLACE = mapKernel("geluBackward", 2, GELU_BACKWARD_EXPR, true);
+const TANH = mapKernel("tanh", 1, "stableTanh(ai)");
+const TANH_BACKWARD = mapKernel("tanhBackward", 2, "bi * (1.0 - ai * ai)");
 
 const BIAS_ADD = wgsl(
   "elementwise.biasAdd",
@@ -99,15 +103,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 );
 
 /**
- * The elementwise kernels of a WebGPU backend.
- * @param bk the backend whose pool and accountant own the outputs
+ * Runs a `mapKernel` over `like`'s elements into a fresh tensor of its shape.
  * @example
  * ```ts
- * const { relu } = elementwiseKernels(await WebGpuBackend.create());
+ * const apply = mapRunner(bk);
+ * const y = apply(SQUARE, x, [x]);
  * ```
  */
-export function elementwiseKernels(bk: WebGpuBackend): Elementwise {
-  const apply = (kernel: KernelSource, like: Tensor, inputs: Tensor[], s = 0): Tensor => {
+export function mapRunner(
+  bk: WebGpuBackend,
+): (kernel: KernelSource, like: Tensor, inputs: ReadonlyArray<Tensor>, s?: number) => Tensor {
+  return (kernel, like, inputs, s = 0) => {
     const out = bk.output(like.shape, "f32");
     const n = like.size;
     bk.runner.run(kernel, {
@@ -117,6 +123,18 @@ export function elementwiseKernels(bk: WebGpuBackend): Elementwise {
     });
     return out;
   };
+}
+
+/**
+ * The elementwise kernels of a WebGPU backend.
+ * @param bk the backend whose pool and accountant own the outputs
+ * @example
+ * ```ts
+ * const { relu } = elementwiseKernels(await WebGpuBackend.create());
+ * ```
+ */
+export function elementwiseKernels(bk: WebGpuBackend): Elementwise {
+  const apply = mapRunner(bk);
   /** `kernel` writing over dy; returns a new reference to it. */
   const overwrite = (kernel: KernelSource, x: Tensor, dy: Tensor): Tensor => {
     const n = x.size;
