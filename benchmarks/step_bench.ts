@@ -16,6 +16,7 @@ import {
   releaseParams,
   storeAllPlan,
   type Tensor,
+  uploadBatch,
 } from "@remat/core";
 import { CpuBackend } from "@remat/cpu";
 import { teacher } from "@remat/datasets";
@@ -59,10 +60,7 @@ const linear = backend.kernels.linear;
 const chain = mlp({ depth: depth!, width: width!, hidden: hidden!, classes: 10 });
 const params = initParams(chain, backend, 0);
 const plan = storeAllPlan(chain.stages.length);
-const data = teacher({ inputs: width!, classes: 10 });
-const host = data.batch(0, batch!);
-const x = backend.upload(host.x as Float32Array, [batch!, width!], "f32", "io");
-const y = backend.upload(host.y, [batch!], "i32", "io");
+const { x, y } = uploadBatch(backend, chain, teacher({ inputs: width!, classes: 10 }), 0, batch!);
 
 const times: number[] = [];
 let peak = 0;

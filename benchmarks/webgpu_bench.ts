@@ -21,6 +21,7 @@ import {
   releaseParams,
   storeAllPlan,
   type Tensor,
+  uploadBatch,
 } from "@remat/core";
 import { WebGpuBackend } from "@remat/webgpu";
 import { type MatmulTiming, median, timeMatmul } from "./webgpu_matmul.ts";
@@ -131,9 +132,7 @@ async function benchStep(): Promise<NonNullable<Result["mlpStep"]>> {
   };
   const chain = mlp({ depth: 32, width: 256, hidden: 1024, classes: 10 });
   const params = initParams(chain, gpu, 0);
-  const host = teacher({ inputs: 256, classes: 10 }).batch(0, 64);
-  const x = gpu.upload(host.x as Float32Array, [64, 256], "f32", "io");
-  const y = gpu.upload(host.y, [64], "i32", "io");
+  const { x, y } = uploadBatch(gpu, chain, teacher({ inputs: 256, classes: 10 }), 0, 64);
   const plan = storeAllPlan(chain.stages.length);
   const times: number[] = [];
   let peak = 0, dispatches = 0;

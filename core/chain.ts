@@ -53,8 +53,11 @@ export interface Chain {
   readonly loss: LossStage;
   /** Per-example input shape (without the batch dimension) and dtype. */
   readonly input: { readonly shape: Shape; readonly dtype: DType };
-  /** Per-example target shape (without the batch dimension); targets are i32 class ids. */
-  readonly target: { readonly shape: Shape };
+  /**
+   * Per-example target shape (without the batch dimension) and dtype: i32 class ids for a
+   * classifier, f32 values for a regression. The dtype defaults to "i32" (see `targetDType`).
+   */
+  readonly target: { readonly shape: Shape; readonly dtype?: DType };
   /** The configuration the chain was built from. */
   readonly config: Readonly<Record<string, unknown>>;
 }
@@ -88,4 +91,17 @@ export function parameterCount(chain: Chain): number {
   let n = 0;
   for (const s of chain.stages) for (const p of s.params) n += p.shape.reduce((a, b) => a * b, 1);
   return n;
+}
+
+/**
+ * The dtype of a chain's targets: the declared one, else "i32" (class ids).
+ *
+ * @example
+ * ```ts
+ * import { mlp, targetDType } from "@remat/core";
+ * targetDType(mlp({ depth: 1, width: 4, hidden: 8, classes: 2, inputs: 2 })); // "i32"
+ * ```
+ */
+export function targetDType(chain: Chain): DType {
+  return chain.target.dtype ?? "i32";
 }

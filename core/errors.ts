@@ -50,6 +50,39 @@ export class ShapeMismatch extends ShapeMismatchBase {
   }
 }
 
+/** The base class of {@link DTypeMismatch}: `Data.TaggedError("DTypeMismatch")` with its fields. */
+export const DTypeMismatchBase: TaggedErrorClass<"DTypeMismatch", {
+  readonly op: string;
+  /** The input's role, e.g. "labels". */
+  readonly input: string;
+  /** The dtype received. */
+  readonly got: string;
+  /** The input's shape. */
+  readonly shape: ReadonlyArray<number>;
+  /** The dtype that is valid there. */
+  readonly expected: string;
+}> = Data.TaggedError("DTypeMismatch");
+
+/**
+ * An op received a tensor of the wrong element type (say, i32 class ids where f32 targets
+ * belong): never converted silently.
+ *
+ * @example
+ * ```ts
+ * import { DTypeMismatch } from "@remat/core";
+ * new DTypeMismatch({ op: "sub", input: "b", got: "i32", shape: [8, 1], expected: "f32" }).message;
+ * // "sub: input b is i32 [8, 1]; expected f32"
+ * ```
+ */
+export class DTypeMismatch extends DTypeMismatchBase {
+  /** A one-line description naming the offending values. */
+  override get message(): string {
+    return `${this.op}: input ${this.input} is ${this.got} [${
+      this.shape.join(", ")
+    }]; expected ${this.expected}`;
+  }
+}
+
 /** The base class of {@link UnknownOp}: `Data.TaggedError("UnknownOp")` with its fields. */
 export const UnknownOpBase: TaggedErrorClass<"UnknownOp", {
   readonly name: string;
@@ -241,6 +274,7 @@ export class DeviceLost extends DeviceLostBase {
 /** Every typed failure remat raises for a user mistake. */
 export type RematError =
   | ShapeMismatch
+  | DTypeMismatch
   | UnknownOp
   | PlanInvalid
   | PlanMismatch
@@ -265,6 +299,7 @@ export function isRematError(e: unknown): e is RematError {
   return typeof tag === "string" &&
     [
       "ShapeMismatch",
+      "DTypeMismatch",
       "UnknownOp",
       "PlanInvalid",
       "PlanMismatch",

@@ -34,7 +34,7 @@ describe("mlp", () => {
       "linear",
     ]);
     assert.deepEqual(c.input, { shape: [2], dtype: "f32" });
-    assert.deepEqual(c.target, { shape: [] });
+    assert.deepEqual(c.target, { shape: [], dtype: "i32" });
     assert.equal(c.loss.name, "cross-entropy");
     assert.equal(c.name, "mlp(depth=3, width=4, hidden=6, classes=5)");
   });
@@ -106,7 +106,7 @@ describe("gpt", () => {
       "lm-head",
     ]);
     assert.deepEqual(c.input, { shape: [5], dtype: "i32" });
-    assert.deepEqual(c.target, { shape: [5] });
+    assert.deepEqual(c.target, { shape: [5], dtype: "i32" });
     assert.equal(c.config.hidden, 32);
     assert.equal(c.config.dropout, 0);
   });

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Backend } from "./backend.ts";
-import { activationShapes, type Chain } from "./chain.ts";
+import { activationShapes, type Chain, targetDType } from "./chain.ts";
 import { MetaBackend } from "./meta_backend.ts";
 import { initParams, type Params, releaseParams } from "./params.ts";
 import { Step } from "./step.ts";
@@ -130,7 +130,7 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
   });
   const n = chain.stages.length;
   const xn = meta.alloc(shapes[n]!, "f32", "activation");
-  const y = meta.alloc([batch, ...chain.target.shape], "i32", "io");
+  const y = meta.alloc([batch, ...chain.target.shape], targetDType(chain), "io");
   const lossStep = new Step({ backend: meta, chain, params }).input(n, xn);
   const before = mem.activationLive;
   mem.resetPeak();
@@ -236,7 +236,9 @@ async function timeLoss(
   const xnShape = shapes[chain.stages.length]!;
   const xn = backend.upload(new Float32Array(sizeOf(xnShape)).fill(0.1), xnShape, "f32", "io");
   const yShape = [batch, ...chain.target.shape];
-  const y = backend.upload(new Int32Array(sizeOf(yShape)), yShape, "i32", "io");
+  const y = targetDType(chain) === "i32"
+    ? backend.upload(new Int32Array(sizeOf(yShape)), yShape, "i32", "io")
+    : backend.upload(new Float32Array(sizeOf(yShape)).fill(0.5), yShape, "f32", "io");
   const times: number[] = [];
   try {
     for (let r = 0; r < warmup + repeats; r++) {

@@ -7,7 +7,8 @@ import type { Backend } from "./backend.ts";
 import type { Activation, MatmulOptions } from "./kernels.ts";
 import type { AttentionAttrs } from "./ops/attention.ts";
 import { OPS } from "./ops/registry.ts";
-import type { Op } from "./ops/op.ts";
+import { checkInputs, type Op } from "./ops/op.ts";
+import { sumAxes } from "./ops/reduce.ts";
 import { keyHash } from "./random.ts";
 import { Tape, type TapeNode } from "./tape.ts";
 import type { Shape, Tensor } from "./tensor.ts";
@@ -22,6 +23,16 @@ export interface RecorderKey {
   readonly stage: number;
 }
 
+/** Options of a {@link Recorder}. */
+export interface RecorderOptions {
+  /** Keep a tape for the backward. */
+  readonly record: boolean;
+  /** Where dropout masks are keyed. */
+  readonly key: RecorderKey;
+  /** Training mode (default true); false for evaluation, where dropout is the identity. */
+  readonly training?: boolean;
+}
+
 /**
  * Applies ops for one stage forward, recording a tape if asked.
  *
@@ -30,7 +41,7 @@ export interface RecorderKey {
  * import { Recorder } from "@remat/core";
  * import { CpuBackend } from "@remat/cpu";
  * const backend = new CpuBackend();
- * const ctx = new Recorder(backend, true, { seed: 0, step: 0, stage: 0 });
+ * const ctx = new Recorder(backend, { record: true, key: { seed: 0, step: 0, stage: 0 } });
  * const x = backend.upload(new Float32Array([1, -2, 3]), [1, 3], "f32");
  * const { output, tape } = ctx.finish(ctx.relu(x), x);
  * console.log(await backend.read(output), tape?.nodes.length); // Float32Array [1, 0, 3], 1
@@ -41,15 +52,26 @@ export class Recorder {
   readonly #owned: Tensor[] = [];
   #site = 0;
 
-  /** A recorder running ops on `backend`, keeping a tape when `recording`, keying dropout by `key`. */
-  constructor(
-    readonly backend: Backend,
-    readonly recording: boolean,
-    readonly key: RecorderKey,
-  ) {}
+  /** Whether a tape is kept. */
+  readonly recording: boolean;
+  /** Where dropout masks are keyed. */
+  readonly key: RecorderKey;
+  /** False in evaluation: dropout is the identity. */
+  readonly training: boolean;
 
-  /** Applies `op` to `inputs`; the result is owned by the recorder until `finish`. */
+  /** A recorder running ops on `backend`. */
+  constructor(readonly backend: Backend, options: RecorderOptions) {
+    this.recording = options.record;
+    this.key = options.key;
+    this.training = options.training ?? true;
+  }
+
+  /**
+   * Applies `op` to `inputs`; the result is owned by the recorder until `finish`.
+   * @throws InvalidArgument or DTypeMismatch when the inputs do not match the op's declared ones
+   */
   apply<A>(op: Op<A>, inputs: ReadonlyArray<Tensor>, attrs: A): Tensor {
+    checkInputs(op, inputs);
     const { out, saved, aux } = op.forward(this.backend, inputs, attrs);
     if (this.recording) {
       for (const t of saved) t.retain();
@@ -131,10 +153,13 @@ export class Recorder {
   transpose(x: Tensor): Tensor {
     return this.apply(OPS.transpose, [x], undefined);
   }
-  /** Dropout with probability p; identity when p = 0. The mask is keyed by (seed, step, stage, site). */
+  /**
+   * Dropout with probability p; the identity when p = 0 or in evaluation. The mask is keyed by
+   * (seed, step, stage, site).
+   */
   dropout(x: Tensor, p: number): Tensor {
     const site = this.#site++;
-    if (p === 0) return x;
+    if (p === 0 || !this.training) return x;
     return this.apply(OPS.dropout, [x], { p, keyHash: keyHash({ ...this.key, site }) });
   }
   /** Multi-head self-attention of q, k, v (each [B, T, d]). */
@@ -144,5 +169,64 @@ export class Recorder {
   /** Mean cross-entropy of `logits` against integer `labels`: a scalar [1]. */
   crossEntropy(logits: Tensor, labels: Tensor): Tensor {
     return this.apply(OPS.crossEntropy, [logits, labels], undefined);
+  }
+  /** c = a − b, same shapes. */
+  sub(a: Tensor, b: Tensor): Tensor {
+    return this.apply(OPS.sub, [a, b], undefined);
+  }
+  /** c = a / b, same shapes. */
+  div(a: Tensor, b: Tensor): Tensor {
+    return this.apply(OPS.div, [a, b], undefined);
+  }
+  /** y = s·x for a number s. */
+  scale(x: Tensor, s: number): Tensor {
+    return this.apply(OPS.scale, [x], { value: s });
+  }
+  /** y = x + t for a number t. */
+  addScalar(x: Tensor, t: number): Tensor {
+    return this.apply(OPS.addScalar, [x], { value: t });
+  }
+  /** y = eˣ. */
+  exp(x: Tensor): Tensor {
+    return this.apply(OPS.exp, [x], undefined);
+  }
+  /** y = ln x. */
+  log(x: Tensor): Tensor {
+    return this.apply(OPS.log, [x], undefined);
+  }
+  /** y = 1/(1 + e⁻ˣ). */
+  sigmoid(x: Tensor): Tensor {
+    return this.apply(OPS.sigmoid, [x], undefined);
+  }
+  /** y = |x|. */
+  abs(x: Tensor): Tensor {
+    return this.apply(OPS.abs, [x], undefined);
+  }
+  /** Elementwise binary cross-entropy of logits against f32 targets in [0, 1] (stable). */
+  bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
+    return this.apply(OPS.bceWithLogits, [logits, targets], undefined);
+  }
+  /**
+   * Σ over `axes` (negative counts from the end; default all), in a fixed order. The result
+   * drops the axes; summing every axis gives a scalar [1].
+   */
+  sum(x: Tensor, axes?: ReadonlyArray<number>): Tensor {
+    return this.apply(OPS.sum, [x], { axes: sumAxes(x.shape, axes), inputShape: x.shape });
+  }
+  /** The mean over `axes` (default all): `sum` scaled by 1 / (elements summed per output). */
+  mean(x: Tensor, axes?: ReadonlyArray<number>): Tensor {
+    const summed = sumAxes(x.shape, axes).reduce((n, a) => n * x.shape[a]!, 1);
+    return this.scale(this.sum(x, axes), 1 / summed);
+  }
+  /**
+   * A constant for this forward (a target weight, a mask): uploaded as temporary memory,
+   * owned by the recorder and released with the stage's other intermediates (or with the
+   * tape, if an op keeps it for its backward).
+   */
+  constant(data: Float32Array | Int32Array, shape: Shape): Tensor {
+    const dtype = data instanceof Int32Array ? "i32" : "f32";
+    const t = this.backend.upload(data as never, shape, dtype, "temporary");
+    this.#owned.push(t);
+    return t;
   }
 }

@@ -23,7 +23,7 @@ describe("Recorder", () => {
   test("Recorder.finish with recording keeps a tape whose saved bytes are the block's one hidden activation", () => {
     const { b, chain, params } = setup();
     const x = b.alloc([B, WIDTH], "f32", "io");
-    const ctx = new Recorder(b, true, KEY);
+    const ctx = new Recorder(b, { record: true, key: KEY });
     const out = chain.stages[1]!.forward(ctx, x, params[1]!);
     const { output, tape } = ctx.finish(out, x);
     assert.ok(tape);
@@ -53,7 +53,7 @@ describe("Recorder", () => {
   test("Recorder.finish without recording keeps no tape and only the output alive", () => {
     const { b, chain, params } = setup();
     const x = b.alloc([B, WIDTH], "f32", "io");
-    const ctx = new Recorder(b, false, KEY);
+    const ctx = new Recorder(b, { record: false, key: KEY });
     const { output, tape } = ctx.finish(chain.stages[1]!.forward(ctx, x, params[1]!), x);
     assert.equal(tape, null);
     assert.equal(output.storage.refs, 1);
@@ -69,7 +69,7 @@ describe("Recorder", () => {
     const { b, chain } = setup();
     const logits = b.alloc([B, CLASSES], "f32", "io");
     const labels = b.alloc([B], "i32", "io");
-    const ctx = new Recorder(b, true, { ...KEY, stage: 3 });
+    const ctx = new Recorder(b, { record: true, key: { ...KEY, stage: 3 } });
     const { output, tape } = ctx.finish(chain.loss.forward(ctx, logits, labels), logits);
     assert.deepEqual(output.shape, [1]);
     assert.equal(tape!.savedBytes([labels]), B * CLASSES * 4);
@@ -82,7 +82,7 @@ describe("Recorder", () => {
   test("Recorder.finish retains an output that is the stage input", () => {
     const b = new MetaBackend();
     const x = b.alloc([2, 2], "f32", "activation");
-    const ctx = new Recorder(b, true, KEY);
+    const ctx = new Recorder(b, { record: true, key: KEY });
     const { output, tape } = ctx.finish(ctx.dropout(x, 0), x);
     assert.equal(output, x);
     assert.equal(x.storage.refs, 2);
@@ -95,7 +95,7 @@ describe("Recorder", () => {
   test("Recorder.reshape output shares storage with its input", () => {
     const b = new MetaBackend();
     const x = b.alloc([2, 6], "f32", "io");
-    const ctx = new Recorder(b, false, KEY);
+    const ctx = new Recorder(b, { record: false, key: KEY });
     const y = ctx.reshape(x, [3, 4]);
     assert.equal(y.storage, x.storage);
     const { output } = ctx.finish(ctx.relu(y));
@@ -108,7 +108,7 @@ describe("Recorder", () => {
     const b = new MetaBackend();
     const a = b.alloc([2, 3], "f32", "io");
     const w = b.alloc([4, 5], "f32", "io");
-    const ctx = new Recorder(b, true, KEY);
+    const ctx = new Recorder(b, { record: true, key: KEY });
     assert.throws(() => ctx.matmul(a, w), (e: unknown) => {
       assert.ok(e instanceof ShapeMismatch);
       assert.match(e.message, /^matmul: shape mismatch: got \[2, 3\] and \[4, 5\]/);
@@ -120,7 +120,7 @@ describe("Recorder", () => {
     const b = new MetaBackend();
     const x = b.alloc([3, 3], "f32", "io");
     const before = b.memory.report();
-    const ctx = new Recorder(b, true, KEY);
+    const ctx = new Recorder(b, { record: true, key: KEY });
     assert.equal(ctx.dropout(x, 0), x);
     assert.deepEqual(b.memory.report(), before);
     const { tape, output } = ctx.finish(x, x);
@@ -132,7 +132,7 @@ describe("Recorder", () => {
     const b = new MetaBackend();
     const x = b.alloc([3, 3], "f32", "io");
     const keyOfSecondCall = (p0: number) => {
-      const ctx = new Recorder(b, true, KEY);
+      const ctx = new Recorder(b, { record: true, key: KEY });
       ctx.dropout(x, p0);
       ctx.dropout(x, 0.5);
       const { output, tape } = ctx.finish(x, x);
@@ -154,7 +154,7 @@ describe("Recorder", () => {
     const b = new MetaBackend();
     const x = b.alloc([2], "f32", "io");
     const hashFor = (key: typeof KEY) => {
-      const ctx = new Recorder(b, true, key);
+      const ctx = new Recorder(b, { record: true, key: key });
       ctx.dropout(x, 0.25);
       const { output, tape } = ctx.finish(x, x);
       const h = (tape!.nodes[0]!.attrs as { keyHash: number }).keyHash;
@@ -173,7 +173,7 @@ describe("Recorder", () => {
   test("Recorder.dropout with p>0 saves nothing on the tape (the mask is regenerated)", () => {
     const { b, chain, params } = setup(0.5);
     const x = b.alloc([B, WIDTH], "f32", "io");
-    const ctx = new Recorder(b, true, KEY);
+    const ctx = new Recorder(b, { record: true, key: KEY });
     const { output, tape } = ctx.finish(chain.stages[1]!.forward(ctx, x, params[1]!), x);
     const drop = tape!.nodes.find((n) => n.op.name === "dropout");
     assert.ok(drop);
@@ -190,7 +190,7 @@ test("Recorder.abort releases what a forward made before it failed", () => {
   const x = b.alloc([2, 3], "f32", "activation");
   const w = b.alloc([4, 4], "f32", "parameter");
   const before = b.memory.activationLive;
-  const ctx = new Recorder(b, true, { seed: 0, step: 0, stage: 0 });
+  const ctx = new Recorder(b, { record: true, key: { seed: 0, step: 0, stage: 0 } });
   assert.throws(() => ctx.matmul(ctx.relu(x), w), /matmul: shape mismatch/);
   assert.ok(b.memory.activationLive > before);
   ctx.abort();

@@ -36,6 +36,8 @@ export interface StepInputs {
   readonly params: Params;
   /** Where dropout masks are keyed. Default seed 0, step 0. */
   readonly key?: StepKey;
+  /** Training mode (default true); false for evaluation, where dropout is the identity. */
+  readonly training?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export class Step {
   readonly #chain: Chain;
   readonly #params: Params;
   readonly #key: StepKey;
+  readonly #training: boolean;
   readonly #xs: (Tensor | null)[];
   readonly #tapes: (Tape | null)[];
   readonly #gs: (Tensor | null)[];
@@ -79,6 +82,7 @@ export class Step {
     this.#chain = inputs.chain;
     this.#params = inputs.params;
     this.#key = inputs.key ?? { seed: 0, step: 0 };
+    this.#training = inputs.training ?? true;
     const n = inputs.chain.stages.length;
     this.#xs = new Array(n + 1).fill(null);
     this.#tapes = new Array(n).fill(null);
@@ -108,7 +112,11 @@ export class Step {
   forward(i: number, options: { readonly record: boolean }): Tensor {
     const x = this.#need(this.#xs, i, "x");
     const mem = this.#backend.memory;
-    const ctx = new Recorder(this.#backend, options.record, { ...this.#key, stage: i });
+    const ctx = new Recorder(this.#backend, {
+      record: options.record,
+      key: { ...this.#key, stage: i },
+      training: this.#training,
+    });
     const { output, tape } = mem.withKind(options.record ? "tape" : "temporary", () => {
       try {
         return ctx.finish(this.#chain.stages[i]!.forward(ctx, x, this.#params[i]!), x);
@@ -130,7 +138,11 @@ export class Step {
     const xn = this.#need(this.#xs, n, "x");
     if (this.#loss) throw new Error("remat internal: the loss of this step already ran");
     const mem = this.#backend.memory;
-    const ctx = new Recorder(this.#backend, true, { ...this.#key, stage: n });
+    const ctx = new Recorder(this.#backend, {
+      record: true,
+      key: { ...this.#key, stage: n },
+      training: this.#training,
+    });
     const { output, tape } = mem.withKind("temporary", () => {
       try {
         return ctx.finish(this.#chain.loss.forward(ctx, xn, target), xn);

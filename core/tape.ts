@@ -38,7 +38,7 @@ export interface StageGradients {
  * import { CpuBackend } from "@remat/cpu";
  * const backend = new CpuBackend();
  * const x = backend.upload(new Float32Array([1, -1]), [1, 2], "f32");
- * const ctx = new Recorder(backend, true, { seed: 0, step: 0, stage: 0 });
+ * const ctx = new Recorder(backend, { record: true, key: { seed: 0, step: 0, stage: 0 } });
  * const { output, tape } = ctx.finish(ctx.relu(x), x);
  * const dy = backend.upload(new Float32Array([1, 1]), [1, 2], "f32");
  * const { dx } = tape!.backward(backend, dy, x, []); // dx = [1, 0]

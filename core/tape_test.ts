@@ -14,7 +14,7 @@ function recordStage(chain: Chain, i: number, shape: number[], dtype: "f32" | "i
   const b = new MetaBackend();
   const params = initParams(chain, b, 0);
   const x = b.alloc(shape, dtype, "io");
-  const ctx = new Recorder(b, true, { ...KEY, stage: i });
+  const ctx = new Recorder(b, { record: true, key: { ...KEY, stage: i } });
   const { output, tape } = ctx.finish(chain.stages[i]!.forward(ctx, x, params[i]!), x);
   return { b, params: params[i]!, x, output, tape: tape! };
 }
@@ -123,7 +123,7 @@ describe("Tape", () => {
   test("Tape.savedBytes counts a storage once however many nodes or views save it", () => {
     const b = new MetaBackend();
     const x = b.alloc([2, 6], "f32", "io");
-    const ctx = new Recorder(b, true, KEY);
+    const ctx = new Recorder(b, { record: true, key: KEY });
     const h = ctx.relu(x); // saves x
     const hv = ctx.reshape(h, [3, 4]); // saves h
     const sq = ctx.mul(hv, hv); // saves the view of h, twice

@@ -5,9 +5,10 @@
  */
 import { Effect } from "effect";
 import { type Backend, BackendService } from "./backend.ts";
-import type { Chain } from "./chain.ts";
+import { type Chain, targetDType } from "./chain.ts";
 import type { Dataset } from "./data.ts";
-import { InvalidArgument, NonFiniteLoss, type RematError } from "./errors.ts";
+import { DTypeMismatch, InvalidArgument, NonFiniteLoss, type RematError } from "./errors.ts";
+import type { DType, HostArray } from "./tensor.ts";
 import type { MemoryReport } from "./memory.ts";
 import { adamw, type OptimizerSpec, OptimizerState } from "./optim/optimizer.ts";
 import { initParams, type Params, releaseParams } from "./params.ts";
@@ -158,16 +159,26 @@ export function uploadBatch(
       expected: `${ySize} for shape [${yShape}]`,
     });
   }
-  const x = chain.input.dtype === "i32"
-    ? backend.upload(host.x instanceof Int32Array ? host.x : Int32Array.from(host.x), xShape, "i32", "io")
-    : backend.upload(
-      host.x instanceof Float32Array ? host.x : Float32Array.from(host.x),
-      xShape,
-      "f32",
-      "io",
-    );
-  const y = backend.upload(host.y, yShape, "i32", "io");
+  const hx = hostAs(host.x, chain.input.dtype, `${data.name} inputs`);
+  const hy = hostAs(host.y, targetDType(chain), `${data.name} targets`); // both checked before uploading
+  const x = backend.upload(hx, xShape, chain.input.dtype, "io");
+  const y = backend.upload(hy, yShape, targetDType(chain), "io");
   return { x, y };
+}
+
+/** `data` as the typed array of `dtype`, or DTypeMismatch: floats are never truncated to ids, nor ids read as floats. */
+function hostAs<D extends DType>(data: Float32Array | Int32Array, dtype: D, what: string): HostArray<D> {
+  const got = data instanceof Int32Array ? "i32" : "f32";
+  if (got !== dtype) {
+    throw new DTypeMismatch({
+      op: "uploadBatch",
+      input: what,
+      got: `${got} (${data.constructor.name})`,
+      shape: [data.length],
+      expected: `${dtype} (${dtype === "i32" ? "Int32Array" : "Float32Array"}), as the chain declares`,
+    });
+  }
+  return data as HostArray<D>;
 }
 
 function checkOptions(o: TrainOptions): void {

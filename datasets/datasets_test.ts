@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { InvalidArgument } from "@remat/core";
 import { CORPUS } from "./corpus.ts";
 import { spirals } from "./spirals.ts";
-import { teacher } from "./teacher.ts";
+import { regressionTeacher, teacher } from "./teacher.ts";
 import { textWindows, vocabularyOf } from "./text.ts";
 
 const range = (xs: ArrayLike<number>) => [Math.min(...Array.from(xs)), Math.max(...Array.from(xs))];
@@ -198,5 +198,29 @@ describe("textWindows", () => {
       return true;
     });
     assert.throws(() => textWindows(CORPUS.length), InvalidArgument);
+  });
+});
+
+describe("regressionTeacher", () => {
+  const opts = { inputs: 6, outputs: 3, hidden: 8, seed: 3 };
+
+  test("regressionTeacher gives f32 targets [size, outputs] whose argmax is teacher's label, on the same inputs", () => {
+    const { x, y } = regressionTeacher(opts).batch(2, 50);
+    const labelled = teacher({ inputs: 6, classes: 3, hidden: 8, seed: 3 }).batch(2, 50);
+    assert.ok(y instanceof Float32Array);
+    assert.equal(y.length, 150);
+    assert.deepEqual(x, labelled.x);
+    for (let r = 0; r < 50; r++) {
+      const row: number[] = Array.from((y as Float32Array).subarray(3 * r, 3 * r + 3));
+      assert.equal(row.indexOf(Math.max(...row)), labelled.y[r], `row ${r}`);
+    }
+  });
+
+  test("regressionTeacher targets vary and are deterministic in (step, size)", () => {
+    const d = regressionTeacher(opts);
+    const { y } = d.batch(0, 200);
+    const [lo, hi] = range(y);
+    assert.ok(hi! - lo! > 0.5, `targets span ${lo}..${hi}`);
+    assert.deepEqual(d.batch(4, 8), regressionTeacher(opts).batch(4, 8));
   });
 });

@@ -21,4 +21,4 @@ export * from "./budget.ts";
 export * from "./optimal.ts";
 
 /** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
-export type { Instruction, Plan, PlanSummary, Profile, StageProfile } from "@remat/core";
+export type { Instruction, Plan, PlanSummary, PlanTarget, Profile, StageProfile } from "@remat/core";

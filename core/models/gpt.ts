@@ -5,7 +5,8 @@
 import type { Chain, ParamSpec, Stage } from "../chain.ts";
 import { InvalidArgument } from "../errors.ts";
 import type { Shape } from "../tensor.ts";
-import { classificationLoss, requirePositiveInt } from "./parts.ts";
+import { requirePositiveInt } from "./parts.ts";
+import { crossEntropyLoss } from "../losses.ts";
 
 /** Configuration of `gpt`. */
 export interface GptConfig {
@@ -56,9 +57,9 @@ export function gpt(config: GptConfig): Chain {
   return {
     name: `gpt(layers=${layers}, dModel=${dModel}, heads=${heads}, seqLen=${seqLen}, vocab=${vocab})`,
     stages,
-    loss: classificationLoss,
+    loss: crossEntropyLoss,
     input: { shape: [seqLen], dtype: "i32" },
-    target: { shape: [seqLen] },
+    target: { shape: [seqLen], dtype: "i32" },
     config: { model: "gpt", ...config, hidden, dropout: p },
   };
 }

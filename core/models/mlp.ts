@@ -5,7 +5,8 @@
 import type { Chain, Stage } from "../chain.ts";
 import { InvalidArgument } from "../errors.ts";
 import type { Shape } from "../tensor.ts";
-import { classificationLoss, linearStage, requirePositiveInt } from "./parts.ts";
+import { linearStage, requirePositiveInt } from "./parts.ts";
+import { crossEntropyLoss } from "../losses.ts";
 
 /** Configuration of `mlp`. */
 export interface MlpConfig {
@@ -49,9 +50,9 @@ export function mlp(config: MlpConfig): Chain {
   return {
     name: `mlp(depth=${depth}, width=${width}, hidden=${hidden}, classes=${classes})`,
     stages,
-    loss: classificationLoss,
+    loss: crossEntropyLoss,
     input: { shape: [inputs], dtype: "f32" },
-    target: { shape: [] },
+    target: { shape: [], dtype: "i32" },
     config: { model: "mlp", ...config, inputs, dropout: p },
   };
 }

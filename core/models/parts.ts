@@ -2,7 +2,7 @@
  * Pieces shared by the model builders.
  * @module
  */
-import type { LossStage, Stage } from "../chain.ts";
+import type { Stage } from "../chain.ts";
 import { InvalidArgument } from "../errors.ts";
 import type { Shape } from "../tensor.ts";
 
@@ -26,15 +26,3 @@ export function linearStage(name: string, inputs: number, outputs: number): Stag
     forward: (ctx, x, [w, b]) => ctx.linear(x, w!, b!),
   };
 }
-
-/** Mean cross-entropy of logits [..., C] against integer labels [...]. */
-export const classificationLoss: LossStage = {
-  name: "cross-entropy",
-  forward(ctx, x, target) {
-    const classes = x.shape[x.shape.length - 1]!;
-    const rows = x.size / classes;
-    const logits = x.shape.length === 2 ? x : ctx.reshape(x, [rows, classes]);
-    const labels = target.shape.length === 1 ? target : ctx.reshape(target, [rows]);
-    return ctx.crossEntropy(logits, labels);
-  },
-};

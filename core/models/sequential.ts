@@ -5,7 +5,8 @@
  */
 import type { Chain, Stage } from "../chain.ts";
 import type { Shape } from "../tensor.ts";
-import { classificationLoss, linearStage, requirePositiveInt } from "./parts.ts";
+import { linearStage, requirePositiveInt } from "./parts.ts";
+import { crossEntropyLoss } from "../losses.ts";
 
 /** One stage of a `sequential` chain. */
 export type LayerSpec =
@@ -13,7 +14,9 @@ export type LayerSpec =
   | { readonly kind: "tanh"; readonly out: number }
   | { readonly kind: "residual"; readonly hidden: number; readonly dropout?: number }
   | { readonly kind: "layernorm" }
-  | { readonly kind: "gelu-dropout"; readonly p: number };
+  | { readonly kind: "gelu-dropout"; readonly p: number }
+  | { readonly kind: "silu" }
+  | { readonly kind: "softplus" };
 
 /** Configuration of `sequential`. */
 export interface SequentialConfig {
@@ -52,9 +55,9 @@ export function sequential(config: SequentialConfig): Chain {
   return {
     name: `sequential(${config.layers.map((l) => l.kind).join(",")})`,
     stages,
-    loss: classificationLoss,
+    loss: crossEntropyLoss,
     input: { shape: [config.inputs], dtype: "f32" },
-    target: { shape: [] },
+    target: { shape: [], dtype: "i32" },
     config: { model: "sequential", ...config },
   };
 }
@@ -109,6 +112,22 @@ function layerStage(name: string, spec: LayerSpec, width: number): Stage {
         params: [],
         output: same,
         forward: (ctx, x) => ctx.dropout(ctx.gelu(x), spec.p),
+      };
+    case "silu": // x·σ(x)
+      return {
+        name,
+        kind: "silu",
+        params: [],
+        output: same,
+        forward: (ctx, x) => ctx.mul(x, ctx.sigmoid(x)),
+      };
+    case "softplus": // ln(1 + eˣ)
+      return {
+        name,
+        kind: "softplus",
+        params: [],
+        output: same,
+        forward: (ctx, x) => ctx.log(ctx.addScalar(ctx.exp(x), 1)),
       };
   }
 }

@@ -19,6 +19,7 @@ export interface AttentionAttrs {
  */
 export const attention: Op<AttentionAttrs> = {
   name: "attention",
+  inputs: [{ name: "q", dtype: "f32" }, { name: "k", dtype: "f32" }, { name: "v", dtype: "f32" }],
   forward(b, [q, k, v], { heads, causal }) {
     const d = q.shape[2] ?? 0;
     requireShapes(

@@ -8,6 +8,7 @@ import { type Op, requireDType, requireShapes } from "./op.ts";
 /** loss = −mean_r log softmax(logits)[r, label_r]; ∂logits = (softmax − onehot)·dloss/N. */
 export const crossEntropy: Op = {
   name: "crossEntropy",
+  inputs: [{ name: "logits", dtype: "f32" }, { name: "labels", dtype: "i32" }],
   forward(b, [logits, labels]) {
     requireDType(labels, "i32", "crossEntropy", "labels");
     requireShapes(

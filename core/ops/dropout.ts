@@ -15,6 +15,7 @@ export interface DropoutAttrs {
 /** y = x·keep/(1 − p); ∂x = dy·keep/(1 − p) with the mask regenerated from the key, not stored. */
 export const dropout: Op<DropoutAttrs> = {
   name: "dropout",
+  inputs: [{ name: "x", dtype: "f32" }],
   forward(b, [x], { p, keyHash }) {
     return { out: b.kernels.dropout(x, p, keyHash), saved: [], aux: [] };
   },

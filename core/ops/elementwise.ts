@@ -12,6 +12,7 @@ function sameShapes(op: string, a: Tensor, b: Tensor): void {
 /** c = a + b; ∂a = ∂b = dc. */
 export const add: Op = {
   name: "add",
+  inputs: [{ name: "a", dtype: "f32" }, { name: "b", dtype: "f32" }],
   forward(b, [x, y]) {
     sameShapes("add", x, y);
     return { out: b.kernels.add(x, y), saved: [], aux: [] };
@@ -25,6 +26,7 @@ export const add: Op = {
 /** c = a ⊙ b; ∂a = dc ⊙ b, ∂b = dc ⊙ a. */
 export const mul: Op = {
   name: "mul",
+  inputs: [{ name: "a", dtype: "f32" }, { name: "b", dtype: "f32" }],
   forward(b, [x, y]) {
     sameShapes("mul", x, y);
     return { out: b.kernels.mul(x, y), saved: [x, y], aux: [] };
@@ -38,6 +40,7 @@ export const mul: Op = {
 /** y = max(x, 0); ∂x = dy·[x > 0]. */
 export const relu: Op = {
   name: "relu",
+  inputs: [{ name: "x", dtype: "f32" }],
   forward(b, [x]) {
     return { out: b.kernels.relu(x), saved: [x], aux: [] };
   },
@@ -50,6 +53,7 @@ export const relu: Op = {
 /** y = gelu(x) (tanh approximation); ∂x = dy·gelu'(x). */
 export const gelu: Op = {
   name: "gelu",
+  inputs: [{ name: "x", dtype: "f32" }],
   forward(b, [x]) {
     return { out: b.kernels.gelu(x), saved: [x], aux: [] };
   },
@@ -62,6 +66,7 @@ export const gelu: Op = {
 /** y = tanh x; ∂x = dy·(1 − y²). */
 export const tanh: Op = {
   name: "tanh",
+  inputs: [{ name: "x", dtype: "f32" }],
   forward(b, [x]) {
     const y = b.kernels.tanh(x);
     return { out: y, saved: [y], aux: [] };

@@ -8,6 +8,7 @@ import { gradientAs, type Op, requireDType, requireShapes } from "./op.ts";
 /** y[p, :] = table[ids[p], :]; ∂table[v, :] = Σ_{p: ids[p] = v} dy[p, :]; ids get no gradient. */
 export const embedding: Op = {
   name: "embedding",
+  inputs: [{ name: "ids", dtype: "i32" }, { name: "table", dtype: "f32" }],
   forward(b, [ids, table]) {
     requireDType(ids, "i32", "embedding", "ids");
     requireShapes(

@@ -30,6 +30,7 @@ function mkn(a: Shape, b: Shape, o: MatmulOptions): [number, number, number, num
  */
 export const matmul: Op<MatmulOptions> = {
   name: "matmul",
+  inputs: [{ name: "a", dtype: "f32" }, { name: "b", dtype: "f32" }],
   forward(bk, [a, b], o) {
     const [, k, k2] = mkn(a.shape, b.shape, o);
     const ok = a.shape.length >= 2 && b.shape.length === 2 && k === k2 &&
@@ -77,6 +78,7 @@ export const matmul: Op<MatmulOptions> = {
 /** y = x + bias broadcast over rows; ∂x = dy, ∂bias = Σ_rows dy. */
 export const biasAdd: Op = {
   name: "biasAdd",
+  inputs: [{ name: "x", dtype: "f32" }, { name: "bias", dtype: "f32" }],
   forward(b, [x, bias]) {
     const n = x.shape[x.shape.length - 1];
     requireShapes(
@@ -116,6 +118,7 @@ const ACTIVATION_FLOPS: Readonly<Record<Activation, number>> = { none: 0, relu: 
  */
 export const linear: Op<LinearAttrs> = {
   name: "linear",
+  inputs: [{ name: "x", dtype: "f32" }, { name: "w", dtype: "f32" }, { name: "bias", dtype: "f32" }],
   forward(bk, [x, w, bias], { activation }) {
     const k = x.shape[x.shape.length - 1];
     const n = w.shape[1];

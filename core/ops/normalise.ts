@@ -8,6 +8,7 @@ import { elements, elementwiseCost, type Op, requireShapes } from "./op.ts";
 /** y = softmax(x) over the last dim; ∂x = y ⊙ (dy − Σ dy ⊙ y). */
 export const softmax: Op = {
   name: "softmax",
+  inputs: [{ name: "x", dtype: "f32" }],
   forward(b, [x]) {
     requireShapes(x.shape.length >= 1, "softmax", "a tensor of rank ≥ 1", x);
     const y = b.kernels.softmax(x);
@@ -31,6 +32,7 @@ export interface LayernormAttrs {
  */
 export const layernorm: Op<LayernormAttrs> = {
   name: "layernorm",
+  inputs: [{ name: "x", dtype: "f32" }, { name: "gamma", dtype: "f32" }, { name: "beta", dtype: "f32" }],
   forward(b, [x, gamma, beta], { eps }) {
     const d = x.shape[x.shape.length - 1];
     requireShapes(

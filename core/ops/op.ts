@@ -4,9 +4,9 @@
  * @module
  */
 import type { Backend } from "../backend.ts";
-import { ShapeMismatch } from "../errors.ts";
+import { DTypeMismatch, InvalidArgument, ShapeMismatch } from "../errors.ts";
 import type { MemoryKind } from "../memory.ts";
-import { formatShape, type Shape, sizeOf, type Tensor } from "../tensor.ts";
+import { type DType, type Shape, sizeOf, type Tensor } from "../tensor.ts";
 
 /** Work of one kernel call, for static profiles. */
 export interface Cost {
@@ -34,10 +34,20 @@ export interface ForwardResult {
   readonly aux: ReadonlyArray<Tensor>;
 }
 
+/** One input of an op: its role (named in errors) and the element type it accepts. */
+export interface InputSpec {
+  /** The input's role, e.g. "x", "labels". */
+  readonly name: string;
+  /** The dtype it must have, or "any". */
+  readonly dtype: DType | "any";
+}
+
 /** An op with its forward, backward rule and cost. */
 export interface Op<A = undefined> {
   /** The op's name, as in the registry. */
   readonly name: string;
+  /** Its inputs in order: the recorder checks their number and dtypes before the forward runs. */
+  readonly inputs: ReadonlyArray<InputSpec>;
   /** Runs the forward; throws ShapeMismatch naming the op and the shapes. */
   forward(b: Backend, inputs: ReadonlyArray<Tensor>, attrs: A): ForwardResult;
   /**
@@ -109,7 +119,8 @@ export function requireShapes(ok: boolean, op: string, expected: string, ...tens
 }
 
 /**
- * Throws unless the tensor has the dtype.
+ * Throws DTypeMismatch (naming the op, the input, the dtype seen and the valid one) unless
+ * the tensor has the dtype.
  *
  * @example
  * ```ts
@@ -119,14 +130,34 @@ export function requireShapes(ok: boolean, op: string, expected: string, ...tens
  * }
  * ```
  */
-export function requireDType(t: Tensor, dtype: "f32" | "i32", op: string, role: string): void {
+export function requireDType(t: Tensor, dtype: DType, op: string, role: string): void {
   if (t.dtype !== dtype) {
-    throw new ShapeMismatch({
-      op,
-      expected: `${role} of dtype ${dtype} (got ${t.dtype} ${formatShape(t.shape)})`,
-      shapes: [t.shape],
+    throw new DTypeMismatch({ op, input: role, got: t.dtype, shape: t.shape, expected: dtype });
+  }
+}
+
+/**
+ * Checks `inputs` against an op's declared inputs: their number, then each dtype.
+ * @throws InvalidArgument for a wrong number of inputs, DTypeMismatch for a wrong dtype
+ * @example
+ * ```ts
+ * import { checkInputs, OPS, type Tensor } from "@remat/core";
+ * function apply(a: Tensor, b: Tensor) {
+ *   checkInputs(OPS.sub, [a, b]);
+ * }
+ * ```
+ */
+export function checkInputs(op: Op<any>, inputs: ReadonlyArray<Tensor>): void {
+  if (inputs.length !== op.inputs.length) {
+    throw new InvalidArgument({
+      name: `${op.name} inputs`,
+      value: inputs.length,
+      expected: `${op.inputs.length} (${op.inputs.map((i) => i.name).join(", ")})`,
     });
   }
+  op.inputs.forEach((spec, j) => {
+    if (spec.dtype !== "any") requireDType(inputs[j]!, spec.dtype, op.name, spec.name);
+  });
 }
 
 /**

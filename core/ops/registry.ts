@@ -10,7 +10,9 @@ import { add, gelu, mul, relu, tanh } from "./elementwise.ts";
 import { embedding } from "./embedding.ts";
 import { biasAdd, linear, matmul } from "./linear.ts";
 import { layernorm, softmax } from "./normalise.ts";
+import { abs, addScalar, bceWithLogits, div, exp, log, scale, sigmoid, sub } from "./math.ts";
 import type { Op } from "./op.ts";
+import { sum } from "./reduce.ts";
 import { reshape, transpose } from "./shape.ts";
 
 /** Every op of the core set. */
@@ -31,6 +33,16 @@ export const OPS = {
   dropout,
   attention,
   crossEntropy,
+  sub,
+  div,
+  scale,
+  addScalar,
+  exp,
+  log,
+  sigmoid,
+  abs,
+  bceWithLogits,
+  sum,
 } as const;
 
 /** Name of an op of the core set. */

@@ -15,6 +15,7 @@ export interface ReshapeAttrs {
 /** y = x viewed as `shape`; ∂x = dy viewed as x's shape. */
 export const reshape: Op<ReshapeAttrs> = {
   name: "reshape",
+  inputs: [{ name: "x", dtype: "any" }],
   forward(_b, [x], { shape }) {
     requireShapes(
       sizeOf(shape) === x.size && shape.every((d) => Number.isInteger(d) && d >= 0),
@@ -33,6 +34,7 @@ export const reshape: Op<ReshapeAttrs> = {
 /** y = x with the last two dimensions swapped; ∂x = transpose(dy). */
 export const transpose: Op = {
   name: "transpose",
+  inputs: [{ name: "x", dtype: "any" }],
   forward(b, [x]) {
     requireShapes(x.shape.length >= 2, "transpose", "a tensor of rank ≥ 2", x);
     return { out: b.kernels.transpose(x), saved: [], aux: [] };

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Effect, Exit } from "effect";
 import type { Backend } from "../backend.ts";
-import { InvalidArgument, PlanInvalid, ShapeMismatch, UnknownOp } from "../errors.ts";
+import { DTypeMismatch, InvalidArgument, PlanInvalid, ShapeMismatch, UnknownOp } from "../errors.ts";
 import { mlp } from "../models/mlp.ts";
 import { gpt } from "../models/gpt.ts";
 import { opByName, OPS } from "../ops/registry.ts";
@@ -36,7 +36,7 @@ export function runErrorConformance(name: string, makeBackend: () => Backend | P
       const b = await makeBackend();
       const a = b.alloc([2, 3], "f32");
       const w = b.alloc([4, 5], "f32");
-      const ctx = new Recorder(b, false, { seed: 0, step: 0, stage: 0 });
+      const ctx = new Recorder(b, { record: false, key: { seed: 0, step: 0, stage: 0 } });
       assert.throws(() => ctx.matmul(a, w), (e: unknown) => {
         assert.ok(e instanceof ShapeMismatch);
         assert.equal(e.op, "matmul");
@@ -52,7 +52,7 @@ export function runErrorConformance(name: string, makeBackend: () => Backend | P
     test("elementwise, bias, layernorm, attention and loss ops reject wrong shapes", async () => {
       const b = await makeBackend();
       const t = (shape: number[], dtype: "f32" | "i32" = "f32") => b.alloc(shape, dtype);
-      const ctx = new Recorder(b, true, { seed: 0, step: 0, stage: 0 });
+      const ctx = new Recorder(b, { record: true, key: { seed: 0, step: 0, stage: 0 } });
       const cases: Array<[string, () => unknown, RegExp]> = [
         ["add", () => ctx.add(t([2, 3]), t([3, 2])), /add: shape mismatch: got \[2, 3\] and \[3, 2\]/],
         ["biasAdd", () => ctx.biasAdd(t([2, 3]), t([4])), /biasAdd.*\[2, 3\] and \[4\]/],
@@ -67,12 +67,42 @@ export function runErrorConformance(name: string, makeBackend: () => Backend | P
           /divisible by heads=2/,
         ],
         ["crossEntropy", () => ctx.crossEntropy(t([2, 3]), t([3], "i32")), /labels \[3\]/],
-        ["crossEntropy dtype", () => ctx.crossEntropy(t([2, 3]), t([2])), /labels of dtype i32 \(got f32/],
+        ["sub", () => ctx.sub(t([2, 3]), t([2, 4])), /sub: shape mismatch: got \[2, 3\] and \[2, 4\]/],
+        ["bceWithLogits", () => ctx.bceWithLogits(t([4]), t([4, 1])), /bceWithLogits.*\[4\] and \[4, 1\]/],
         ["reshape", () => ctx.reshape(t([2, 3]), [4, 2]), /reshape.*6 elements \(target \[4, 2\]\)/],
       ];
       for (const [label, run, pattern] of cases) {
         assert.throws(run, (e: unknown) => e instanceof ShapeMismatch && pattern.test(e.message), label);
       }
+      b.dispose();
+    });
+
+    test("ops reject a wrong dtype with DTypeMismatch naming the op, the input, the dtype seen and the valid one", async () => {
+      const b = await makeBackend();
+      const t = (shape: number[], dtype: "f32" | "i32" = "f32") => b.alloc(shape, dtype);
+      const ctx = new Recorder(b, { record: true, key: { seed: 0, step: 0, stage: 0 } });
+      const cases: Array<[() => unknown, RegExp]> = [
+        [() => ctx.crossEntropy(t([2, 3]), t([2])), /crossEntropy: input labels is f32 \[2\]; expected i32/],
+        [() => ctx.sub(t([8, 1]), t([8, 1], "i32")), /sub: input b is i32 \[8, 1\]; expected f32/],
+        [() => ctx.mean(t([3], "i32")), /sum: input x is i32 \[3\]; expected f32/],
+        [() => ctx.embedding(t([4]), t([5, 2])), /embedding: input ids is f32 \[4\]; expected i32/],
+        [() => ctx.relu(t([2, 2], "i32")), /relu: input x is i32 \[2, 2\]; expected f32/],
+      ];
+      for (const [run, pattern] of cases) {
+        assert.throws(
+          run,
+          (e: unknown) => e instanceof DTypeMismatch && pattern.test(e.message),
+          String(pattern),
+        );
+      }
+      assert.throws(
+        () => ctx.apply(OPS.add, [t([2])], undefined),
+        /invalid add inputs: got 1; expected 2 \(a, b\)/,
+      );
+      assert.throws(
+        () => ctx.sum(t([2, 3]), [2]),
+        /invalid sum axes: got \[2\]; expected distinct integers in \[-2, 2\)/,
+      );
       b.dispose();
     });
 
@@ -91,7 +121,7 @@ export function runErrorConformance(name: string, makeBackend: () => Backend | P
       const params = initParams(chain, b, 0);
       const host = randomBatch(chain, 2, 0);
       const x = b.upload(host.x as Float32Array, [2, 2], "f32", "io");
-      const y = b.upload(host.y, [2], "i32", "io");
+      const y = b.upload(host.y as Int32Array, [2], "i32", "io");
       const good = storeAllPlan(chain.stages.length);
       const bad = {
         ...good,

@@ -1,11 +1,13 @@
 /**
  * Random chains for strategy and scheduler properties: 1–24 stages of mixed kinds and
- * widths (linear, tanh, residual with or without dropout, layer norm, gelu+dropout), plus
- * small GPTs.
+ * widths (linear, tanh, residual with or without dropout, layer norm, gelu+dropout, silu,
+ * softplus), ending in cross-entropy or a loss on f32 targets (mean squared, L1, binary
+ * cross-entropy with logits, or a user-written weighted loss with a constant), plus small GPTs.
  * @module
  */
 import fc from "fast-check";
-import type { Chain } from "../chain.ts";
+import { activationShapes, type Chain, type LossStage } from "../chain.ts";
+import { bceWithLogitsLoss, l1Loss, mseLoss } from "../losses.ts";
 import { gpt } from "../models/gpt.ts";
 import { type LayerSpec, sequential } from "../models/sequential.ts";
 
@@ -29,7 +31,46 @@ export function arbitraryLayer(dropout: boolean): fc.Arbitrary<LayerSpec> {
     fc.record({ hidden: width, dropout: p }).map((r) => ({ kind: "residual" as const, ...r })),
     fc.constant({ kind: "layernorm" as const }),
     p.map((q) => ({ kind: "gelu-dropout" as const, p: q })),
+    fc.constant({ kind: "silu" as const }),
+    fc.constant({ kind: "softplus" as const }),
   );
+}
+
+/**
+ * A loss written by a user with recorder ops: the mean of w ⊙ (x − y)², its weights w a
+ * constant of the forward (1, 2, 3, … per column), so constants are exercised too.
+ */
+export const weightedSquaredError: LossStage = {
+  name: "weighted-squared-error",
+  forward(ctx, x, target) {
+    const cols = x.shape[x.shape.length - 1]!;
+    const w = ctx.constant(Float32Array.from({ length: x.size }, (_, i) => 1 + (i % cols)), x.shape);
+    const d = ctx.sub(x, target);
+    return ctx.mean(ctx.mul(w, ctx.mul(d, d)));
+  },
+};
+
+/** The losses random chains end in: cross-entropy on class ids, or one on f32 targets. */
+const F32_LOSSES: ReadonlyArray<LossStage> = [mseLoss, l1Loss, bceWithLogitsLoss, weightedSquaredError];
+
+/**
+ * `chain` with its loss replaced by one on f32 targets of its output's per-example shape.
+ *
+ * @example
+ * ```ts
+ * import { mlp, mseLoss } from "@remat/core";
+ * import { withF32Loss } from "@remat/core/testing";
+ * const regression = withF32Loss(mlp({ depth: 1, width: 4, hidden: 8, classes: 1, inputs: 2 }), mseLoss);
+ * ```
+ */
+export function withF32Loss(chain: Chain, loss: LossStage): Chain {
+  const out = activationShapes(chain, 1)[chain.stages.length]!;
+  return {
+    ...chain,
+    name: `${chain.name} with ${loss.name}`,
+    loss,
+    target: { shape: out.slice(1), dtype: "f32" },
+  };
 }
 
 /**
@@ -48,8 +89,9 @@ export function arbitraryChain(minStages = 1, maxStages = 24): fc.Arbitrary<Chai
       inputs: fc.integer({ min: 1, max: 5 }),
       classes: fc.integer({ min: 2, max: 4 }),
       layers: fc.array(arbitraryLayer(dropout), { minLength: minStages - 1, maxLength: maxStages - 1 }),
+      loss: fc.option(fc.constantFrom(...F32_LOSSES), { freq: 2 }),
     })
-  ).map((c) => sequential(c));
+  ).map(({ loss, ...c }) => (loss ? withF32Loss(sequential(c), loss) : sequential(c)));
   const small = fc.record({
     layers: fc.integer({ min: 1, max: Math.max(1, Math.min(3, maxStages - 2)) }),
     heads: fc.integer({ min: 1, max: 2 }),

@@ -229,7 +229,7 @@ async function peakOf(
   backend: Backend,
   chain: Chain,
   plan: Plan,
-  host: { x: Float32Array | Int32Array; y: Int32Array },
+  host: { x: Float32Array | Int32Array; y: Float32Array | Int32Array },
 ): Promise<number> {
   const params = initParams(chain, backend, 0);
   const r = await hostStep(plan, { backend, chain, params, host });

@@ -2,14 +2,15 @@
  * Helpers for suites that run whole training steps on a backend.
  * @module
  */
-import type { Chain } from "../chain.ts";
+import { type Chain, targetDType } from "../chain.ts";
 import { executePlan } from "../execute.ts";
 import type { Plan } from "../plan.ts";
 import type { StepInputs } from "../step.ts";
 import { mix32 } from "../random.ts";
 
 /**
- * A batch on the host for a chain: random features or token ids, random labels.
+ * A batch on the host for a chain: random features or token ids, and random class ids or
+ * f32 targets in [0, 1), as the chain declares.
  *
  * @example
  * ```ts
@@ -23,7 +24,7 @@ export function randomBatch(
   chain: Chain,
   batch: number,
   seed: number,
-): { x: Float32Array | Int32Array; y: Int32Array } {
+): { x: Float32Array | Int32Array; y: Float32Array | Int32Array } {
   const xSize = batch * chain.input.shape.reduce((a, b) => a * b, 1);
   const ySize = batch * chain.target.shape.reduce((a, b) => a * b, 1);
   const vocab = Number(chain.config.vocab ?? 2);
@@ -32,7 +33,10 @@ export function randomBatch(
   const x = chain.input.dtype === "i32"
     ? Int32Array.from({ length: xSize }, (_, i) => Math.floor(u(i) * vocab))
     : Float32Array.from({ length: xSize }, (_, i) => 2 * u(i) - 1);
-  const y = Int32Array.from({ length: ySize }, (_, i) => Math.floor(u(xSize + i) * classes));
+  // class ids for i32 targets; values in [0, 1) for f32 targets (valid for every shipped loss)
+  const y = targetDType(chain) === "i32"
+    ? Int32Array.from({ length: ySize }, (_, i) => Math.floor(u(xSize + i) * classes))
+    : Float32Array.from({ length: ySize }, (_, i) => u(xSize + i));
   return { x, y };
 }
 
@@ -51,7 +55,7 @@ export interface HostStep {
 /** What {@link hostStep} runs: a step's inputs and a host batch. */
 export interface HostStepInputs extends StepInputs {
   /** The batch on the host; uploaded for the step and released after it. */
-  readonly host: { readonly x: Float32Array | Int32Array; readonly y: Int32Array };
+  readonly host: { readonly x: Float32Array | Int32Array; readonly y: Float32Array | Int32Array };
 }
 
 /**
@@ -76,7 +80,10 @@ export async function hostStep(plan: Plan, inputs: HostStepInputs): Promise<Host
   const x = host.x instanceof Int32Array
     ? backend.upload(host.x, xShape, "i32", "io")
     : backend.upload(host.x, xShape, "f32", "io");
-  const y = backend.upload(host.y, [batch, ...chain.target.shape], "i32", "io");
+  const yShape = [batch, ...chain.target.shape];
+  const y = host.y instanceof Int32Array
+    ? backend.upload(host.y, yShape, "i32", "io")
+    : backend.upload(host.y, yShape, "f32", "io");
   try {
     const out = executePlan(plan, { ...inputs, key: inputs.key ?? { seed: 1, step: 0 }, batch: { x, y } });
     const tensors = [out.loss, ...out.grads.flat()];

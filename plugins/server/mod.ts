@@ -36,6 +36,7 @@ export type {
   GradientKinds,
   HostArray,
   Init,
+  InputSpec,
   Kernel,
   KernelName,
   KernelSignatures,
