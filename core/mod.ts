@@ -44,4 +44,5 @@ export * from "./runtime.ts";
 export * from "./meta_backend.ts";
 export * from "./profile.ts";
 export * from "./predict.ts";
+export * from "./evaluate.ts";
 export * from "./plan_summary.ts";
