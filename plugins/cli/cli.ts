@@ -7,6 +7,7 @@
 import { isRematError } from "@remat/core";
 import { UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
+import { CommandFailure } from "./output_file.ts";
 import { benchCommand } from "./commands/bench.ts";
 import { paretoCommand } from "./commands/pareto.ts";
 import { planCommand } from "./commands/plan.ts";
@@ -28,6 +29,11 @@ function usage(program: string): string {
 
 commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}`;
+}
+
+/** A message on one line (parseArgs writes some over three). */
+function oneLine(message: string): string {
+  return message.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
 }
 
 /** Options of {@link runCli}. */
@@ -67,10 +73,10 @@ export async function runCli(argv: ReadonlyArray<string>, options: CliOptions = 
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (e instanceof UsageError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"))) {
-      console.error(`${program} ${name}: ${(e as Error).message} (see --help)`);
+      console.error(`${program} ${name}: ${oneLine((e as Error).message)} (see --help)`);
       return 2;
     }
-    if (isRematError(e)) {
+    if (isRematError(e) || e instanceof CommandFailure) {
       console.error(`${program} ${name}: ${e.message}`);
       return 1;
     }

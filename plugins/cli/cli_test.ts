@@ -1,4 +1,3 @@
-import process from "node:process";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,25 +5,8 @@ import path from "node:path";
 import { test } from "node:test";
 import { mlp, staticProfile } from "@remat/core";
 import { sqrt } from "@remat/strategies";
-import { COMMANDS, runCli } from "./cli.ts";
-
-/** Runs the CLI, capturing what it prints. */
-async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const { log, error } = console;
-  const stdoutWrite = process.stdout.write;
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
-  (process.stdout as { write: unknown }).write = (s: string) => (out.push(String(s)), true);
-  try {
-    const status = await runCli(argv);
-    return { status, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-    (process.stdout as { write: unknown }).write = stdoutWrite;
-  }
-}
+import { COMMANDS } from "./cli.ts";
+import { run } from "./testdata/run_cli.ts";
 
 test("runCli --help lists every command, and each command has its own --help", async () => {
   const top = await run("--help");

@@ -11,9 +11,14 @@
  */
 export * from "./cli.ts";
 export * from "./args.ts";
+export * from "./backend_flag.ts";
+export * from "./chain_flags.ts";
 export type { Command } from "./command.ts";
 export * from "./format.ts";
+export * from "./model_limits.ts";
+export * from "./model_module.ts";
 export * from "./model_options.ts";
+export * from "./output_file.ts";
 export * from "./paired_timer.ts";
 export * from "./strategy_suite.ts";
 export * from "./profile_file.ts";
@@ -38,6 +43,7 @@ export type {
   HostArray,
   HostBatch,
   Init,
+  InputSpec,
   Instruction,
   Kernel,
   KernelName,
@@ -54,6 +60,7 @@ export type {
   ParamSpec,
   Plan,
   PlanSummary,
+  PlanTarget,
   Profile,
   Recorder,
   RecorderKey,

@@ -3,9 +3,10 @@
  * `--seed`) and what they build: a chain, its dataset and the batch size.
  * @module
  */
-import { type Chain, type Dataset, gpt, mlp } from "@remat/core";
+import { type Chain, type Dataset, gpt, InvalidArgument, mlp } from "@remat/core";
 import { spirals, teacher, textWindows } from "@remat/datasets";
-import { intOption, UsageError, type Values } from "./args.ts";
+import { intOption, rejectFlags, UsageError, type Values } from "./args.ts";
+import { checkModelFits, LIMITS_HELP, SIZE_LIMITS } from "./model_limits.ts";
 
 /** parseArgs option specs of the model options. */
 export const MODEL_OPTIONS = {
@@ -24,6 +25,12 @@ export const MODEL_OPTIONS = {
   seed: { type: "string" },
 } as const;
 
+/** The options that size or feed an mlp, and do not apply to any other model. */
+export const MLP_FLAGS: ReadonlyArray<string> = ["depth", "width", "hidden", "classes", "data"];
+
+/** The options that size a gpt, and do not apply to any other model. */
+export const GPT_FLAGS: ReadonlyArray<string> = ["layers", "d-model", "heads", "seq-len"];
+
 /** Help lines of the model options. */
 export const MODEL_HELP = `model:
   --preset NAME       reference-mlp (32 blocks, 256/1024, batch 64), reference-gpt (8 layers,
@@ -33,7 +40,10 @@ export const MODEL_HELP = `model:
   --classes N --data spirals|teacher         mlp classes (default 3) and data (default spirals)
   --layers N --d-model N --heads N --seq-len N  gpt sizes (default 2, 64, 4, 32)
   --batch N           examples per step (default 128 mlp, 16 gpt)
-  --seed N            initialisation, data and dropout seed (default 0)`;
+  --seed N            initialisation, data and dropout seed (default 0)
+  mlp sizes with --model gpt, gpt sizes with --model mlp, and --model against its --preset
+  are usage mistakes
+${LIMITS_HELP}`;
 
 /** Presets: named option sets (explicit options override them). */
 export const PRESETS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
@@ -72,6 +82,14 @@ export interface ModelSetup {
  */
 export function buildModel(given: Values): ModelSetup {
   let values: Values = given;
+  const kindGiven = given.model === undefined ? undefined : String(given.model);
+  if (kindGiven !== undefined && kindGiven !== "mlp" && kindGiven !== "gpt") {
+    throw new UsageError(
+      `--model: got "${kindGiven}"; expected mlp or gpt${
+        looksLikeModulePath(kindGiven) ? " (a model module is for plan, profile and pareto only)" : ""
+      }`,
+    );
+  }
   if (given.preset !== undefined) {
     const preset = PRESETS[String(given.preset)];
     if (!preset) {
@@ -79,13 +97,29 @@ export function buildModel(given: Values): ModelSetup {
         `--preset: got "${given.preset}"; expected one of ${Object.keys(PRESETS).join(", ")}`,
       );
     }
+    if (kindGiven !== undefined && kindGiven !== preset.model) {
+      throw new UsageError(
+        `--model ${kindGiven} does not apply with --preset ${given.preset}, which is ${
+          article(String(preset.model))
+        }; drop one`,
+      );
+    }
     values = { ...preset, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
   }
   const seed = intOption(values, "seed", 0, 0);
-  const kind = values.model ?? "mlp";
+  const size = (name: string, fallback: number, min = 1) =>
+    intOption(values, name, fallback, { min, max: SIZE_LIMITS[name] });
+  const kind = String(values.model ?? "mlp");
+  const foreign = kind === "mlp" ? GPT_FLAGS : MLP_FLAGS;
+  const preset = given.preset === undefined ? "" : ` (--preset ${given.preset})`;
+  rejectFlags(given, foreign, {
+    because: `it is ${article(kind === "mlp" ? "gpt" : "mlp")} option and the model is ${
+      article(kind)
+    }${preset}`,
+  });
   if (kind === "mlp") {
-    const width = intOption(values, "width", 64);
-    const classes = intOption(values, "classes", 3, 2);
+    const width = size("width", 64);
+    const classes = size("classes", 3, 2);
     const dataName = values.data ?? "spirals";
     if (dataName !== "spirals" && dataName !== "teacher") {
       throw new UsageError(
@@ -93,27 +127,49 @@ export function buildModel(given: Values): ModelSetup {
       );
     }
     const onTeacher = dataName === "teacher";
-    const chain = mlp({
-      depth: intOption(values, "depth", 8),
-      width,
-      hidden: intOption(values, "hidden", 4 * width),
-      classes,
-      inputs: onTeacher ? width : 2,
-    });
+    const depth = size("depth", 8), hidden = size("hidden", 4 * width), batch = size("batch", 128);
+    const chain = mlp({ depth, width, hidden, classes, inputs: onTeacher ? width : 2 });
+    checkModelFits(chain, batch);
     const data = onTeacher ? teacher({ inputs: width, classes, seed }) : spirals({ classes, seed });
-    return { chain, data, batch: intOption(values, "batch", 128), seed };
+    return { chain, data, batch, seed };
   }
-  if (kind === "gpt") {
-    const seqLen = intOption(values, "seq-len", 32);
-    const data = textWindows(seqLen, { seed });
-    const chain = gpt({
-      layers: intOption(values, "layers", 2),
-      dModel: intOption(values, "d-model", 64),
-      heads: intOption(values, "heads", 4),
-      seqLen,
-      vocab: data.vocab.size,
-    });
-    return { chain, data, batch: intOption(values, "batch", 16), seed };
+  const seqLen = size("seq-len", 32), dModel = size("d-model", 64), heads = size("heads", 4);
+  const layers = size("layers", 2), batch = size("batch", 16);
+  if (dModel % heads !== 0) {
+    throw new UsageError(`--heads: got "${heads}"; expected a divisor of --d-model ${dModel}`);
   }
-  throw new UsageError(`--model: got "${kind}"; expected mlp or gpt`);
+  const data = shippedText(seqLen, seed);
+  const chain = gpt({ layers, dModel, heads, seqLen, vocab: data.vocab.size });
+  checkModelFits(chain, batch);
+  return { chain, data, batch, seed };
+}
+
+/** The shipped text in windows of `seqLen` tokens; a window longer than the text is a usage mistake. */
+function shippedText(seqLen: number, seed: number): ReturnType<typeof textWindows> {
+  try {
+    return textWindows(seqLen, { seed });
+  } catch (e) {
+    if (e instanceof InvalidArgument) {
+      throw new UsageError(`--seq-len: got "${seqLen}"; expected ${e.expected}`);
+    }
+    throw e;
+  }
+}
+
+/** "an mlp", "a gpt". */
+function article(kind: string): string {
+  return `${kind === "mlp" ? "an" : "a"} ${kind}`;
+}
+
+/**
+ * Whether a `--model` value names a module file rather than a built-in kind: it contains a `/`
+ * or ends in `.ts`, `.js` or `.mjs`.
+ * @example
+ * ```ts
+ * looksLikeModulePath("./my_model.ts"); // true
+ * looksLikeModulePath("gpt"); // false
+ * ```
+ */
+export function looksLikeModulePath(value: string): boolean {
+  return value.includes("/") || /\.(ts|js|mjs)$/.test(value);
 }

@@ -3,9 +3,10 @@
  * file is checked field by field, so a wrong or hand-edited file is a clear error.
  * @module
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Profile, StageProfile } from "@remat/core";
 import { UsageError } from "./args.ts";
+import { writeOutput } from "./output_file.ts";
 
 const STAGE_NUMBERS = [
   "outputBytes",
@@ -21,13 +22,14 @@ const STAGE_NUMBERS = [
 
 /**
  * Writes `profile` to `path` as JSON.
+ * @throws CommandFailure naming the path when it cannot be written
  * @example
  * ```ts
  * saveProfile("profile.json", staticProfile(chain, 64));
  * ```
  */
 export function saveProfile(path: string, profile: Profile): void {
-  writeFileSync(path, JSON.stringify({ format: "remat-profile/1", profile }, null, 2));
+  writeOutput(path, JSON.stringify({ format: "remat-profile/1", profile }, null, 2));
 }
 
 /**

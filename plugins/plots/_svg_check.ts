@@ -3,6 +3,7 @@
  * double quotes, escaped text; no comments or CDATA), and queries over the tree.
  * @module
  */
+import { textWidth } from "./_text.ts";
 
 /** One element of a parsed SVG. */
 export interface SvgElement {
@@ -95,4 +96,37 @@ export function tickScale(ticks: ReadonlyArray<SvgElement>, axis: "x" | "y"): (c
   const pts = ticks.map((t) => [Number(t.attrs[axis]), parseFloat(t.text)] as const);
   const [c0, v0] = pts[0]!, [c1, v1] = pts.at(-1)!;
   return (c) => v0 + ((c - c0) / (c1 - c0)) * (v1 - v0);
+}
+
+/** The estimated box of a `<text>` element, in the SVG's coordinates. */
+export interface TextBox {
+  readonly left: number;
+  readonly right: number;
+  readonly top: number;
+  readonly bottom: number;
+}
+
+/**
+ * The estimated box of a `<text>` element: its width from {@link textWidth} (DejaVu Sans
+ * advance widths), its height from the font size (ascent 0.8 em, descent 0.25 em, or ±0.5 em
+ * when centred), placed by x, y, text-anchor and a `translate(x y) rotate(-90)` transform.
+ */
+export function textBox(el: SvgElement, rootFontSize = 13): TextBox {
+  const size = Number(el.attrs["font-size"] ?? rootFontSize);
+  const width = textWidth(el.text, { size, bold: el.attrs["font-weight"] === "bold" });
+  const anchor = el.attrs["text-anchor"] ?? "start";
+  const from = anchor === "middle" ? -width / 2 : anchor === "end" ? -width : 0;
+  const [up, down] = el.attrs["dominant-baseline"] === "central"
+    ? [0.5 * size, 0.5 * size]
+    : [0.8 * size, 0.25 * size];
+  const m = /^translate\(([-\d.]+)[ ,]+([-\d.]+)\)\s*rotate\(-90\)$/.exec(el.attrs.transform ?? "");
+  if (m) {
+    const [tx, ty] = [Number(m[1]), Number(m[2])];
+    return { left: tx - up, right: tx + down, top: ty - from - width, bottom: ty - from };
+  }
+  if (el.attrs.transform !== undefined) {
+    throw new Error(`textBox: unsupported transform ${el.attrs.transform}`);
+  }
+  const x = Number(el.attrs.x ?? 0), y = Number(el.attrs.y ?? 0);
+  return { left: x + from, right: x + from + width, top: y - up, bottom: y + down };
 }

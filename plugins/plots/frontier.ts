@@ -5,6 +5,7 @@
  * @module
  */
 import { esc, MiB, niceStep, px, svgOpen, tickLabel, ticksOf } from "./_svg.ts";
+import { fitTitle, textWidth, truncateText } from "./_text.ts";
 
 /**
  * One plotted point: memory in bytes, time as a ratio to store-all.
@@ -59,10 +60,13 @@ const COLORS = [
   "#bcbd22",
 ];
 const LINE = "#1f77b4", PREDICTED = "#555";
-const LEGEND_CHARS = 28;
+/** Space kept between text and the canvas's edge. */
+const MARGIN = 8;
 
 /**
- * Renders a time–memory frontier as a standalone SVG document (860 × 500).
+ * Renders a time–memory frontier as a standalone SVG document (860 × 500). A title too long
+ * for one line is centred on the canvas and wrapped onto two, in a smaller font if need be;
+ * legend labels too long for the legend end in "…".
  *
  * @param plot The title, the swept line with its label, and the other strategies' points.
  * @returns The SVG text.
@@ -94,11 +98,7 @@ export function frontierSvg(plot: FrontierPlot): string {
   const x = (bytes: number) => L + (bytes / MiB / xMax) * (W - L - R);
   const y = (ratio: number) => H - B - ((ratio - r0) / (r1 - r0)) * (H - T - B);
   const out: string[] = [svgOpen(W, H)];
-  out.push(
-    `<text x="${(L + W - R) / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${
-      esc(plot.title)
-    }</text>`,
-  );
+  out.push(...title(plot.title));
   for (const mib of ticksOf(0, xMax, xStep)) {
     const cx = px(x(mib * MiB));
     out.push(`<line x1="${cx}" y1="${T}" x2="${cx}" y2="${H - B}" stroke="#e5e5e5"/>`);
@@ -164,12 +164,26 @@ export function frontierSvg(plot: FrontierPlot): string {
   return out.join("\n");
 }
 
+/** The title: one line centred over the plot when it fits there, else fitted to the canvas. */
+function title(text: string): string[] {
+  const centre = (L + W - R) / 2;
+  const line = (x: number, y: number, size: number, s: string) =>
+    `<text class="title" x="${x}" y="${px(y)}" text-anchor="middle" font-size="${size}" font-weight="bold">${
+      esc(s)
+    }</text>`;
+  if (textWidth(text, { size: 16, bold: true }) <= 2 * (centre - MARGIN)) return [line(centre, 28, 16, text)];
+  const { lines, size } = fitTitle(text, { width: W - 2 * MARGIN, size: 16 });
+  const top = lines.length === 1 ? 28 : 20;
+  return lines.map((s, i) => line(W / 2, top + i * 1.2 * size, size, s));
+}
+
 function legend(plot: FrontierPlot, withPredicted: boolean): string[] {
   const lx = W - R + 18, out: string[] = [];
-  const label = (s: string, ly: number) => {
-    const short = s.length > LEGEND_CHARS ? `${s.slice(0, LEGEND_CHARS - 1)}…` : s;
-    return `<text class="legend" x="${lx + 28}" y="${ly + 4}">${esc(short)}</text>`;
-  };
+  const room = W - MARGIN - (lx + 28);
+  const label = (s: string, ly: number) =>
+    `<text class="legend" x="${lx + 28}" y="${ly + 4}">${
+      esc(truncateText(s, { max: room, size: 13 }))
+    }</text>`;
   let ly = T + 10;
   out.push(
     `<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${LINE}" stroke-width="2"/>`,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byClass, parseSvg, texts, tickScale } from "./_svg_check.ts";
+import { byClass, findAll, parseSvg, type SvgElement, textBox, texts, tickScale } from "./_svg_check.ts";
 import { type FrontierPlot, frontierSvg, shortLabel } from "./frontier.ts";
 
 const MiB = 2 ** 20;
@@ -70,4 +70,47 @@ test("shortLabel drops a budget's resolved bytes and shows other byte counts in 
   assert.equal(shortLabel("budget(fraction=0.5, bytes=123456)"), "budget(fraction=0.5)");
   assert.equal(shortLabel("optimal(bytes=4592640)"), "optimal(bytes=4.38 MiB)");
   assert.equal(shortLabel("sqrt(every=2)"), "sqrt(every=2)");
+});
+
+/** Every `<text>` whose estimated box leaves the viewBox, with its box. */
+function outside(svg: SvgElement): string[] {
+  const [, , w, h] = svg.attrs.viewBox!.split(" ").map(Number);
+  return findAll(svg, (el) => el.name === "text").flatMap((el) => {
+    const b = textBox(el, Number(svg.attrs["font-size"]));
+    const inside = b.left >= 0 && b.right <= w! && b.top >= 0 && b.bottom <= h!;
+    return inside ? [] : [`${JSON.stringify(el.text.slice(0, 40))}: ${JSON.stringify(b)}`];
+  });
+}
+
+test("frontierSvg wraps a 150-character title onto two lines that lie inside the canvas, above the plot", () => {
+  const title =
+    `mlp(depth=32, width=256, hidden=1024, classes=10) at batch 64 on the reference machine: ${"time–memory frontier (predicted, static profile)"} `
+      .padEnd(150, "x");
+  assert.equal(title.length, 150);
+  const svg = parseSvg(frontierSvg({ ...plot, title }));
+  assert.deepEqual(outside(svg), []);
+  const lines = byClass(svg, "title");
+  assert.equal(lines.length, 2);
+  assert.equal(lines.map((l) => l.text).join(" "), title.trimEnd(), "the words are kept, in order");
+  const plotTop = Math.min(...findAll(svg, (el) => el.name === "line").map((l) => Number(l.attrs.y1)));
+  for (const l of lines) {
+    assert.ok(textBox(l).bottom < plotTop, `title line ends above the plot (${plotTop})`);
+  }
+});
+
+test("frontierSvg keeps a title that fits on one line over the plot, at 16 px", () => {
+  const lines = byClass(parseSvg(frontierSvg(plot)), "title");
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0]!.attrs["font-size"], "16");
+});
+
+test("frontierSvg fits a title too long for two lines and long legend labels inside the canvas", () => {
+  const svg = parseSvg(frontierSvg({
+    ...plot,
+    title: "an overlong title ".repeat(40),
+    points: [{ label: "W".repeat(60), bytes: MiB, ratio: 1.1 }, ...plot.points],
+  }));
+  assert.deepEqual(outside(svg), []);
+  assert.ok(byClass(svg, "title").some((l) => l.text.endsWith("…")));
+  assert.ok(byClass(svg, "legend").some((l) => /^W+…$/.test(l.text)));
 });

@@ -7,6 +7,7 @@
  */
 import { formatInstruction, type Plan, type Profile, tracePlan, type TraceStep } from "@remat/core";
 import { esc, MiB, niceStep, px, svgOpen, tickLabel, ticksOf } from "./_svg.ts";
+import { fitLine } from "./_text.ts";
 
 /**
  * Options of `timelineSvg`.
@@ -31,10 +32,13 @@ const TIMELINE_COLORS: Readonly<Record<"fwd" | "recompute" | "bwd" | "loss", str
 };
 
 const W = 860, H = 650, L = 84, R = 30;
+/** Space kept between the title and the canvas's edges. */
+const MARGIN = 8;
 const ROWS_TOP = 92, ROWS_H = 300, MEM_TOP = 430, MEM_H = 160;
 
 /**
  * Renders a plan's schedule timeline and live-memory curve as a standalone SVG (860 × 650).
+ * A title or model description too wide for the canvas is drawn smaller, then cut short with "…".
  *
  * @param plan A valid plan for the profile's chain.
  * @param profile The profile whose times place the bars and whose bytes give the memory curve.
@@ -58,13 +62,27 @@ export function timelineSvg(plan: Plan, profile: Profile, options: TimelineOptio
   const x = (ms: number) => L + (ms / total) * (W - L - R);
   const rowH = ROWS_H / Math.max(n, 1);
   const out: string[] = [svgOpen(W, H)];
-  const title = options.title ?? `${plan.strategy}: schedule`;
+  const title = fitLine(options.title ?? `${plan.strategy}: schedule`, {
+    width: W - 2 * MARGIN,
+    size: 16,
+    minSize: 10,
+    bold: true,
+  });
   out.push(
-    `<text x="${W / 2}" y="26" text-anchor="middle" font-size="16" font-weight="bold">${esc(title)}</text>`,
+    `<text class="title" x="${
+      W / 2
+    }" y="26" text-anchor="middle" font-size="${title.size}" font-weight="bold">${esc(title.text)}</text>`,
   );
-  const sub = `${profile.chain}, batch ${profile.batch}, ${profile.source} profile; ` +
-    `predicted ${total.toFixed(total < 10 ? 2 : 1)} ms, peak ${(peak / MiB).toFixed(2)} MiB`;
-  out.push(`<text x="${W / 2}" y="46" text-anchor="middle" font-size="12" fill="#333">${esc(sub)}</text>`);
+  const sub = fitLine(
+    `${profile.chain}, batch ${profile.batch}, ${profile.source} profile; ` +
+      `predicted ${total.toFixed(total < 10 ? 2 : 1)} ms, peak ${(peak / MiB).toFixed(2)} MiB`,
+    { width: W - 2 * MARGIN, size: 12, minSize: 9 },
+  );
+  out.push(
+    `<text class="subtitle" x="${W / 2}" y="46" text-anchor="middle" font-size="${sub.size}" fill="#333">${
+      esc(sub.text)
+    }</text>`,
+  );
   out.push(...legend());
   // Time axis: gridlines through both panels, labels under the memory panel.
   const xStep = niceStep(total, 8);

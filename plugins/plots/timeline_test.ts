@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { mlp, type Plan, predictPlan, staticProfile, storeAllPlan } from "@remat/core";
 import { revolve, sqrt } from "@remat/strategies";
-import { byClass, parseSvg, pointsOf, texts, tickScale } from "./_svg_check.ts";
+import { byClass, parseSvg, pointsOf, textBox, texts, tickScale } from "./_svg_check.ts";
 import { timelineSvg } from "./timeline.ts";
 
 // depth 6: input, 6 blocks, head = 8 stages.
@@ -79,4 +79,19 @@ test("timelineSvg escapes its title", () => {
   const raw = timelineSvg(sqrt(profile), profile, { title: `a <b> & "c"` });
   assert.ok(raw.includes("a &lt;b&gt; &amp; &quot;c&quot;"));
   assert.ok(texts(parseSvg(raw)).includes(`a <b> & "c"`));
+});
+
+test("timelineSvg shrinks a long title and model description to fit the canvas", () => {
+  const title =
+    `${"sequential(linear,residual,layernorm,residual,gelu-dropout,tanh,residual)"}: sqrt(every=2) `.repeat(
+      2,
+    );
+  const svg = parseSvg(timelineSvg(sqrt(profile), { ...profile, chain: "c".repeat(150) }, { title }));
+  const w = Number(svg.attrs.width);
+  for (const cls of ["title", "subtitle"]) {
+    const [el] = byClass(svg, cls);
+    const box = textBox(el!, Number(svg.attrs["font-size"]));
+    assert.ok(box.left >= 0 && box.right <= w && box.top >= 0, `${cls}: ${JSON.stringify(box)}`);
+  }
+  assert.ok(Number(byClass(svg, "title")[0]!.attrs["font-size"]) < 16);
 });

@@ -5,17 +5,17 @@
  * sqrt's bytes against sqrt. Writes `<name>.json` and `<name>_frontier.svg`.
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { initParams, measureProfile, releaseParams, uploadBatch } from "@remat/core";
 import { CpuBackend } from "@remat/cpu";
 import { measuredFrontierSvg } from "@remat/plots";
 import { optimal, type StrategyPlan } from "@remat/strategies";
-import { intOption } from "../args.ts";
+import { attachNegativeValues, intOption } from "../args.ts";
 import type { Command } from "../command.ts";
 import { formatBytes } from "../format.ts";
 import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
+import { makeOutputDir, writeOutput } from "../output_file.ts";
 import { PairedTimer } from "../paired_timer.ts";
 import { startProgress } from "../progress.ts";
 import { comparedStrategies, sweepBudgets } from "../strategy_suite.ts";
@@ -30,10 +30,18 @@ reference-mlp. Run Deno with --v8-flags=--expose-gc for steadier numbers.
 
   --steps N           timed pairs per swept budget (default 9; compared strategies and the
                       duel take 3×)
-  --budgets N         budgets of the optimal sweep (default 20)
+  --budgets N         budgets of the optimal sweep (default 20, at most 1000)
   --out DIR           where to write NAME.json and NAME_frontier.svg (default bench)
   --name NAME         file name stem (default the preset's name, else "model")
 ${MODEL_HELP}`;
+
+const OPTIONS = {
+  ...MODEL_OPTIONS,
+  steps: { type: "string" },
+  budgets: { type: "string" },
+  out: { type: "string" },
+  name: { type: "string" },
+} as const;
 
 /** One measured plan. */
 export interface BenchRow {
@@ -57,14 +65,8 @@ export const benchCommand: Command = {
   help: HELP,
   async run(args) {
     const { values } = parseArgs({
-      args: [...args],
-      options: {
-        ...MODEL_OPTIONS,
-        steps: { type: "string" },
-        budgets: { type: "string" },
-        out: { type: "string" },
-        name: { type: "string" },
-      },
+      args: attachNegativeValues(args, OPTIONS),
+      options: OPTIONS,
       strict: true,
     });
     const given = Object.values({
@@ -76,8 +78,9 @@ export const benchCommand: Command = {
     }).some((v) => v !== undefined);
     const options = given ? values : { ...values, preset: "reference-mlp" };
     const { chain, data, batch } = buildModel(options);
-    const steps = intOption(values, "steps", 9), sweep = intOption(values, "budgets", 20);
+    const steps = intOption(values, "steps", 9), sweep = intOption(values, "budgets", 20, { max: 1000 });
     const out = values.out ?? "bench", name = values.name ?? options.preset ?? "model";
+    makeOutputDir(out);
     const backend = new CpuBackend();
     console.log(`${chain.name}, batch ${batch}: measuring the profile…`);
     const profile = await measureProfile(chain, backend, batch, { repeats: 5 });
@@ -141,7 +144,6 @@ export const benchCommand: Command = {
           3 * steps
         } pairs), ×${duelPredicted.toFixed(3)} predicted`,
       );
-      mkdirSync(out, { recursive: true });
       const json = {
         model: chain.name,
         batch,
@@ -154,8 +156,8 @@ export const benchCommand: Command = {
         optimalVsSqrt: { measured: duel.ratio, predicted: duelPredicted, pairs: 3 * steps },
         rows,
       };
-      writeFileSync(path.join(out, `${name}.json`), JSON.stringify(json, null, 2));
-      writeFileSync(
+      writeOutput(path.join(out, `${name}.json`), JSON.stringify(json, null, 2));
+      writeOutput(
         path.join(out, `${name}_frontier.svg`),
         measuredFrontierSvg(`${chain.name}: time–memory frontier (CPU, measured)`, rows),
       );

@@ -4,29 +4,42 @@
  * points, written as `<out>.json` and `<out>.svg`. Predictions only: `remat bench` measures.
  * @module
  */
-import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type Profile, staticProfile } from "@remat/core";
+import type { Profile } from "@remat/core";
 import { frontierSvg, shortLabel } from "@remat/plots";
 import { optimal, type StrategyPlan } from "@remat/strategies";
-import { intOption } from "../args.ts";
+import { attachNegativeValues, intOption } from "../args.ts";
+import { MODULE_HELP, planningProfile } from "../chain_flags.ts";
 import type { Command } from "../command.ts";
 import { formatBytes } from "../format.ts";
-import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
-import { loadProfile } from "../profile_file.ts";
+import { MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
+import { checkWritable, writeOutput } from "../output_file.ts";
 import { startProgress } from "../progress.ts";
 import { comparedStrategies, sweepBudgets } from "../strategy_suite.ts";
 import { renderTable } from "../table.ts";
 
-const HELP = `usage: remat pareto [model options | --profile FILE] [--budgets 20] [--out pareto]
+/** The most budgets `--budgets` accepts. */
+const MAX_BUDGETS = 1000;
+
+const HELP =
+  `usage: remat pareto [model options | --model FILE | --profile FILE] [--budgets 20] [--out pareto]
 
 Plans optimal at --budgets budgets from its smallest feasible budget to store-all's peak and
 the other strategies once, and writes the predicted frontier as OUT.json and OUT.svg.
 
-  --profile FILE      use a profile saved by "remat profile" (measured times)
-  --budgets N         budgets of the sweep (default 20)
+  --profile FILE      use a profile saved by "remat profile" (measured times); the model
+                      options then do not apply
+${MODULE_HELP}
+  --budgets N         budgets of the sweep (default 20, at most ${MAX_BUDGETS})
   --out STEM          output file stem (default pareto)
 ${MODEL_HELP}`;
+
+const OPTIONS = {
+  ...MODEL_OPTIONS,
+  profile: { type: "string" },
+  budgets: { type: "string" },
+  out: { type: "string" },
+} as const;
 
 /** One point of the frontier. */
 export interface ParetoPoint {
@@ -41,22 +54,16 @@ export const paretoCommand: Command = {
   name: "pareto",
   summary: "the predicted time–memory frontier as SVG and JSON",
   help: HELP,
-  run(args) {
+  async run(args) {
     const { values } = parseArgs({
-      args: [...args],
-      options: {
-        ...MODEL_OPTIONS,
-        profile: { type: "string" },
-        budgets: { type: "string" },
-        out: { type: "string" },
-      },
+      args: attachNegativeValues(args, OPTIONS),
+      options: OPTIONS,
       strict: true,
     });
-    const profile: Profile = values.profile ? loadProfile(values.profile) : (() => {
-      const { chain, batch } = buildModel(values);
-      return staticProfile(chain, batch);
-    })();
+    const count = intOption(values, "budgets", 20, { max: MAX_BUDGETS });
     const out = values.out ?? "pareto";
+    checkWritable(`${out}.json`);
+    const profile: Profile = await planningProfile(values);
     const compared = comparedStrategies(profile);
     const baseTime = compared[0]!.summary().predictedTime;
     const point = (plan: StrategyPlan, budgetBytes: number | null): ParetoPoint => {
@@ -68,7 +75,7 @@ export const paretoCommand: Command = {
         ratio: s.predictedTime / baseTime,
       };
     };
-    const budgets = sweepBudgets(profile, intOption(values, "budgets", 20));
+    const budgets = sweepBudgets(profile, count);
     const bar = startProgress("pareto", budgets.length);
     const line: ParetoPoint[] = [];
     try {
@@ -80,7 +87,7 @@ export const paretoCommand: Command = {
       bar.stop();
     }
     const points = compared.map((p) => point(p, null));
-    writeFileSync(
+    writeOutput(
       `${out}.json`,
       JSON.stringify(
         { chain: profile.chain, batch: profile.batch, profile: profile.source, line, points },
@@ -88,7 +95,7 @@ export const paretoCommand: Command = {
         2,
       ),
     );
-    writeFileSync(
+    writeOutput(
       `${out}.svg`,
       frontierSvg({
         title: `${profile.chain}: time–memory frontier (predicted, ${profile.source} profile)`,
@@ -102,6 +109,6 @@ export const paretoCommand: Command = {
     ) => [p.strategy, formatBytes(p.peakBytes), `×${p.ratio.toFixed(3)}`]);
     console.log(renderTable(["plan", "peak", "time"], rows));
     console.log(`\nwrote ${out}.json and ${out}.svg`);
-    return Promise.resolve(0);
+    return 0;
   },
 };

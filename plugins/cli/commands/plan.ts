@@ -5,55 +5,60 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { type Profile, staticProfile } from "@remat/core";
-import { writeFileSync } from "node:fs";
+import type { Profile } from "@remat/core";
 import { timelineSvg } from "@remat/plots";
+import { attachNegativeValues } from "../args.ts";
+import { MODULE_HELP, planningProfile } from "../chain_flags.ts";
 import { formatBytes } from "../format.ts";
 import type { Command } from "../command.ts";
-import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
-import { loadProfile } from "../profile_file.ts";
+import { MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
+import { checkWritable, writeOutput } from "../output_file.ts";
 import { STRATEGY_HELP, STRATEGY_OPTIONS, strategyChoice } from "../strategy_flags.ts";
 import { planFromProfile } from "../strategy_options.ts";
 import { renderTable } from "../table.ts";
 
-const HELP = `usage: remat plan [model options | --profile FILE] [strategy options] [--json] [--listing]
+const HELP =
+  `usage: remat plan [model options | --model FILE | --profile FILE] [strategy options] [--json] [--listing]
 
 Prints the plan a checkpointing strategy makes: predicted peak activation bytes (the bytes the
 scheduler will measure), predicted time against store-all, and forwards per stage.
 
   --profile FILE      plan from a profile saved by "remat profile" instead of the model options
+                      (which then do not apply: the profile fixes the model and batch)
+${MODULE_HELP}
   --json              machine-readable output
   --listing           also print the instruction list
   --timeline FILE     also draw the schedule (stages over predicted time, live memory beneath) as SVG
 ${STRATEGY_HELP}
 ${MODEL_HELP}`;
 
+const OPTIONS = {
+  ...MODEL_OPTIONS,
+  ...STRATEGY_OPTIONS,
+  profile: { type: "string" },
+  json: { type: "boolean" },
+  listing: { type: "boolean" },
+  timeline: { type: "string" },
+} as const;
+
 /** The `plan` command. */
 export const planCommand: Command = {
   name: "plan",
   summary: "the plan a strategy makes at a budget (no training)",
   help: HELP,
-  run(args) {
+  async run(args) {
     const { values } = parseArgs({
-      args: [...args],
-      options: {
-        ...MODEL_OPTIONS,
-        ...STRATEGY_OPTIONS,
-        profile: { type: "string" },
-        json: { type: "boolean" },
-        listing: { type: "boolean" },
-        timeline: { type: "string" },
-      },
+      args: attachNegativeValues(args, OPTIONS),
+      options: OPTIONS,
       strict: true,
     });
-    const profile: Profile = values.profile ? loadProfile(values.profile) : (() => {
-      const { chain, batch } = buildModel(values);
-      return staticProfile(chain, batch);
-    })();
-    const plan = planFromProfile(profile, strategyChoice(values));
+    const choice = strategyChoice(values);
+    if (values.timeline) checkWritable(values.timeline);
+    const profile: Profile = await planningProfile(values);
+    const plan = planFromProfile(profile, choice);
     const s = plan.summary();
     if (values.timeline) {
-      writeFileSync(
+      writeOutput(
         values.timeline,
         timelineSvg(plan, profile, { title: `${profile.chain}: ${plan.strategy}` }),
       );
@@ -76,7 +81,7 @@ export const planCommand: Command = {
           2,
         ) + "\n",
       );
-      return Promise.resolve(0);
+      return 0;
     }
     console.log(
       `model      ${profile.chain}, batch ${profile.batch}, ${profile.stages.length} stages (profile: ${profile.source})`,
@@ -89,7 +94,7 @@ export const planCommand: Command = {
     );
     console.log(
       `time       ×${(s.predictedTime / s.baselineTime).toFixed(3)} of store-all (+${
-        (100 * s.overhead).toFixed(1)
+        Math.max(0, 100 * s.overhead).toFixed(1)
       }%), ${s.untapedForwards} forwards without a tape`,
     );
     console.log(`plan       ${plan.instructions.length} instructions\n`);
@@ -100,6 +105,6 @@ export const planCommand: Command = {
     console.log(renderTable(["stage", "name", "kind", "output", "forwards"], rows));
     if (values.listing) console.log(`\n${s.listing}`);
     if (values.timeline) console.log(`\nwrote the schedule timeline to ${values.timeline}`);
-    return Promise.resolve(0);
+    return 0;
   },
 };

@@ -6,23 +6,38 @@
 import { parseArgs } from "node:util";
 import { measureProfile } from "@remat/core";
 import { createBackend } from "@remat/webgpu";
-import { intOption } from "../args.ts";
+import { attachNegativeValues, intOption } from "../args.ts";
+import { backendChoice } from "../backend_flag.ts";
+import { loadChain, MODULE_HELP } from "../chain_flags.ts";
 import type { Command } from "../command.ts";
 import { formatBytes } from "../format.ts";
-import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
+import { inModule } from "../model_module.ts";
+import { MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
+import { checkWritable } from "../output_file.ts";
 import { saveProfile } from "../profile_file.ts";
 import { renderTable } from "../table.ts";
 
+/** The most timed runs per stage `--repeats` accepts. */
+const MAX_REPEATS = 1000;
+
 const HELP =
-  `usage: remat profile [model options] [--backend cpu|webgpu|auto] [--repeats 5] [--out profile.json]
+  `usage: remat profile [model options | --model FILE] [--backend cpu|webgpu|auto] [--repeats 5] [--out profile.json]
 
 Measures each stage's forward and backward on a backend (median of --repeats runs after one
 warm-up) and writes the profile (exact bytes, measured times) as JSON.
 
+${MODULE_HELP}
   --backend NAME      cpu (default), webgpu or auto
-  --repeats N         timed runs per stage (default 5)
+  --repeats N         timed runs per stage (default 5, at most ${MAX_REPEATS})
   --out FILE          where to write it (default profile.json)
 ${MODEL_HELP}`;
+
+const OPTIONS = {
+  ...MODEL_OPTIONS,
+  backend: { type: "string" },
+  repeats: { type: "string" },
+  out: { type: "string" },
+} as const;
 
 /** The `profile` command. */
 export const profileCommand: Command = {
@@ -31,24 +46,22 @@ export const profileCommand: Command = {
   help: HELP,
   async run(args) {
     const { values } = parseArgs({
-      args: [...args],
-      options: {
-        ...MODEL_OPTIONS,
-        backend: { type: "string" },
-        repeats: { type: "string" },
-        out: { type: "string" },
-      },
+      args: attachNegativeValues(args, OPTIONS),
+      options: OPTIONS,
       strict: true,
     });
-    const { chain, batch } = buildModel(values);
-    const repeats = intOption(values, "repeats", 5);
+    const repeats = intOption(values, "repeats", 5, { max: MAX_REPEATS });
+    const choice = backendChoice(values);
+    const { chain, batch, module } = await loadChain(values);
     const out = values.out ?? "profile.json";
-    const backend = await createBackend(values.backend ?? "cpu");
+    checkWritable(out);
+    const backend = await createBackend(choice);
     try {
       console.error(
         `profiling ${chain.name}, batch ${batch}, on ${backend.device} (${repeats} runs per stage)…`,
       );
-      const profile = await measureProfile(chain, backend, batch, { repeats });
+      const measure = () => measureProfile(chain, backend, batch, { repeats });
+      const profile = await (module === undefined ? measure() : inModule(module, measure));
       saveProfile(out, profile);
       const rows = profile.stages.map((s, i) => [
         String(i),

@@ -8,7 +8,8 @@ import { parseArgs } from "node:util";
 import { adamw, train, withBackend } from "@remat/core";
 import { createBackend } from "@remat/webgpu";
 import { Effect } from "effect";
-import { intOption, numberOption } from "../args.ts";
+import { attachNegativeValues, intOption, numberOption } from "../args.ts";
+import { backendChoice } from "../backend_flag.ts";
 import type { Command } from "../command.ts";
 import { formatBytes } from "../format.ts";
 import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
@@ -27,6 +28,14 @@ checkpointing strategy, and prints loss, step time and peak activation memory.
 ${STRATEGY_HELP}
 ${MODEL_HELP}`;
 
+const OPTIONS = {
+  ...MODEL_OPTIONS,
+  ...STRATEGY_OPTIONS,
+  steps: { type: "string" },
+  lr: { type: "string" },
+  backend: { type: "string" },
+} as const;
+
 /** The `train` command. */
 export const trainCommand: Command = {
   name: "train",
@@ -34,21 +43,17 @@ export const trainCommand: Command = {
   help: HELP,
   async run(args) {
     const { values } = parseArgs({
-      args: [...args],
-      options: {
-        ...MODEL_OPTIONS,
-        ...STRATEGY_OPTIONS,
-        steps: { type: "string" },
-        lr: { type: "string" },
-        backend: { type: "string" },
-      },
+      args: attachNegativeValues(args, OPTIONS),
+      options: OPTIONS,
       strict: true,
     });
-    const { chain, data, batch, seed } = buildModel(values);
+    const choice = strategyChoice(values);
+    const backendName = backendChoice(values);
     const steps = intOption(values, "steps", values.model === "gpt" ? 200 : 300);
     const lr = numberOption(values, "lr", 3e-3, 0);
-    const plan = planFor(chain, batch, strategyChoice(values));
-    const backend = await createBackend(values.backend ?? "cpu");
+    const { chain, data, batch, seed } = buildModel(values);
+    const plan = planFor(chain, batch, choice);
+    const backend = await createBackend(backendName);
     try {
       const predicted = plan.summary();
       console.log(`model   ${chain.name}, ${chain.stages.length} stages`);
