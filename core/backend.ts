@@ -5,6 +5,7 @@
  */
 import { Context } from "effect";
 import type { KernelTable } from "./kernels.ts";
+import type { UserKernel, UserKernelCall } from "./user_kernel.ts";
 import type { MemoryAccountant, MemoryKind } from "./memory.ts";
 import { type DType, type HostArray, type Shape, sizeOf, type Tensor } from "./tensor.ts";
 import { ShapeMismatch } from "./errors.ts";
@@ -29,6 +30,14 @@ export interface Backend {
   readMany?(ts: ReadonlyArray<Tensor>): Promise<Array<Float32Array | Int32Array>>;
   /** Waits for queued work to finish (a no-op on CPU). */
   flush(): Promise<void>;
+  /** Whether {@link runUserKernel} can run `kernel` here. */
+  canRun(kernel: UserKernel): boolean;
+  /**
+   * Runs a user-defined kernel into a new f32 tensor of `call.shape` (counted under the
+   * default kind, like every kernel output).
+   * @throws MissingKernel when this backend has no implementation of it
+   */
+  runUserKernel(kernel: UserKernel, inputs: ReadonlyArray<Tensor>, call: UserKernelCall): Tensor;
   /** Releases device resources. Tensors must not be used afterwards. */
   dispose(): void;
 }

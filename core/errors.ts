@@ -157,6 +157,34 @@ export class PlanMismatch extends PlanMismatchBase {
   }
 }
 
+/** The base class of {@link MissingKernel}: `Data.TaggedError("MissingKernel")` with its fields. */
+export const MissingKernelBase: TaggedErrorClass<"MissingKernel", {
+  /** The user kernel's name. */
+  readonly kernel: string;
+  /** The backend that cannot run it. */
+  readonly backend: string;
+  /** Why, and what would make it run. */
+  readonly reason: string;
+}> = Data.TaggedError("MissingKernel");
+
+/**
+ * A user kernel that a backend has no implementation of (or that this program never
+ * defined), found before a plan runs.
+ *
+ * @example
+ * ```ts
+ * import { MissingKernel } from "@remat/core";
+ * new MissingKernel({ kernel: "softsign", backend: "webgpu", reason: "it has no wgsl source" }).message;
+ * // 'kernel "softsign" cannot run on webgpu: it has no wgsl source'
+ * ```
+ */
+export class MissingKernel extends MissingKernelBase {
+  /** A one-line description naming the offending values. */
+  override get message(): string {
+    return `kernel "${this.kernel}" cannot run on ${this.backend}: ${this.reason}`;
+  }
+}
+
 /** The base class of {@link BackendUnavailable}: `Data.TaggedError("BackendUnavailable")` with its fields. */
 export const BackendUnavailableBase: TaggedErrorClass<"BackendUnavailable", {
   readonly backend: string;
@@ -278,6 +306,7 @@ export type RematError =
   | UnknownOp
   | PlanInvalid
   | PlanMismatch
+  | MissingKernel
   | BackendUnavailable
   | InvalidArgument
   | NonFiniteLoss
@@ -303,6 +332,7 @@ export function isRematError(e: unknown): e is RematError {
       "UnknownOp",
       "PlanInvalid",
       "PlanMismatch",
+      "MissingKernel",
       "BackendUnavailable",
       "InvalidArgument",
       "NonFiniteLoss",

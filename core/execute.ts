@@ -6,6 +6,7 @@
  */
 import { checkPlanTarget, type Plan, validatePlan } from "./plan.ts";
 import { Step, type StepInputs } from "./step.ts";
+import { requireKernels } from "./user_kernel.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Inputs of one training step. */
@@ -35,8 +36,9 @@ export interface PlanInputs extends StepInputs {
 }
 
 /**
- * Runs `plan` for one step. Validates the plan, and that it was made for this chain and
- * batch, before anything is allocated; a failure releases what it held.
+ * Runs `plan` for one step. Validates the plan, that it was made for this chain and batch,
+ * and that the backend runs every user kernel it records, before anything is allocated; a
+ * failure releases what it held.
  *
  * @example
  * ```ts
@@ -56,6 +58,7 @@ export function executePlan(plan: Plan, inputs: PlanInputs): StepOutcome {
   const n = chain.stages.length;
   validatePlan(plan, n);
   checkPlanTarget(plan, chain, batch.x.shape[0] ?? 0);
+  requireKernels(inputs.backend, plan.madeFor?.kernels ?? []);
   const step = new Step(inputs).input(0, batch.x);
   try {
     for (const ins of plan.instructions) {

@@ -3,7 +3,8 @@
  * forward and backward kernel. A backend's table is typed `KernelTable`, so a missing
  * kernel fails to compile. Shapes are checked by the ops in core before a kernel runs;
  * kernels allocate their outputs on their backend and never mutate inputs, except the
- * optimizer steps, which update their state in place.
+ * optimizer steps, which update their state in place, and the `inPlace` variants of the relu,
+ * gelu and dropout backwards, which write over `dy` when the caller says it holds it alone.
  * @module
  */
 import type { Shape, Tensor } from "./tensor.ts";

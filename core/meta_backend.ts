@@ -7,6 +7,7 @@
  */
 import type { Backend } from "./backend.ts";
 import type { KernelTable } from "./kernels.ts";
+import { checkUserKernelCall, type UserKernel, type UserKernelCall } from "./user_kernel.ts";
 import { MemoryAccountant, type MemoryKind } from "./memory.ts";
 import { type DType, type HostArray, reducedShape, type Shape, sizeOf, Storage, Tensor } from "./tensor.ts";
 
@@ -27,6 +28,8 @@ export class MetaBackend implements Backend {
   readonly device = "shapes only (no data)";
   readonly memory: MemoryAccountant = new MemoryAccountant();
   readonly kernels: KernelTable;
+  /** Names of the user kernels run on this backend so far (what a real backend will need). */
+  readonly usedKernels: Set<string> = new Set();
 
   constructor() {
     this.kernels = metaKernels(this);
@@ -46,6 +49,16 @@ export class MetaBackend implements Backend {
 
   flush(): Promise<void> {
     return Promise.resolve();
+  }
+
+  canRun(_kernel: UserKernel): boolean {
+    return true;
+  }
+
+  runUserKernel(kernel: UserKernel, _inputs: ReadonlyArray<Tensor>, call: UserKernelCall): Tensor {
+    checkUserKernelCall(kernel.name, call);
+    this.usedKernels.add(kernel.name);
+    return this.alloc(call.shape, "f32");
   }
 
   dispose(): void {}

@@ -16,6 +16,7 @@ export * from "./tensor.ts";
 export * from "./random.ts";
 export * from "./kernels.ts";
 export * from "./backend.ts";
+export * from "./user_kernel.ts";
 export * from "./ops/op.ts";
 export * from "./ops/registry.ts";
 export type { AttentionAttrs } from "./ops/attention.ts";

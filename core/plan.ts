@@ -29,6 +29,8 @@ export interface PlanTarget {
   readonly batch: number;
   /** Bytes of x_1..x_n at that batch. */
   readonly outputBytes: ReadonlyArray<number>;
+  /** The user-defined kernels the chain runs, which a backend must implement. */
+  readonly kernels?: ReadonlyArray<string>;
 }
 
 /** A plan for a chain of `stages` stages. */

@@ -54,6 +54,8 @@ export interface Profile {
   readonly stages: ReadonlyArray<StageProfile>;
   /** The loss: its transient peak (g_n included) and time. */
   readonly loss: { readonly peak: number; readonly time: number };
+  /** Names of the user-defined kernels the chain runs (forward, backward and loss), sorted. */
+  readonly userKernels?: ReadonlyArray<string>;
 }
 
 /** Rates of the static cost model. */
@@ -143,7 +145,14 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
   const lossTime = stages.length
     ? ms(5 * (stages[n - 1]!.outputBytes / 4), 2 * stages[n - 1]!.outputBytes)
     : 0;
-  return { chain: chain.name, batch, source: "static", stages, loss: { peak: lossPeak, time: lossTime } };
+  return {
+    chain: chain.name,
+    batch,
+    source: "static",
+    stages,
+    loss: { peak: lossPeak, time: lossTime },
+    userKernels: [...meta.usedKernels].sort(),
+  };
 }
 
 /** Options of `measureProfile`. */

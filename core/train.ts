@@ -13,7 +13,9 @@ import type { MemoryReport } from "./memory.ts";
 import { adamw, type OptimizerSpec, OptimizerState } from "./optim/optimizer.ts";
 import { initParams, type Params, releaseParams } from "./params.ts";
 import { type Plan, storeAllPlan } from "./plan.ts";
+import { staticProfile } from "./profile.ts";
 import { attempt, Scheduler } from "./scheduler.ts";
+import { requireKernels } from "./user_kernel.ts";
 import type { StepBatch } from "./execute.ts";
 
 /** Options of `train`. */
@@ -83,6 +85,8 @@ export function train(
     const backend = yield* BackendService;
     const scheduler = yield* Scheduler;
     yield* attempt(() => checkOptions(options));
+    // every user kernel the chain runs must run here, found before anything is allocated
+    yield* attempt(() => requireKernels(backend, staticProfile(chain, options.batch).userKernels ?? []));
     const plan = typeof options.plan === "function"
       ? options.plan(chain)
       : options.plan ?? storeAllPlan(chain.stages.length);
@@ -116,8 +120,17 @@ export function train(
     yield* run.pipe(
       Effect.onError(() => Effect.sync(() => options.params ? undefined : releaseParams(params))),
     );
-    return { history, params, plan, memory: backend.memory.report() };
-  }).pipe(Effect.scoped);
+    return { history, params, plan };
+  }).pipe(
+    Effect.scoped,
+    // the snapshot is taken once the scope has released the optimizer state
+    Effect.flatMap((r) =>
+      Effect.gen(function* () {
+        const backend = yield* BackendService;
+        return { ...r, memory: backend.memory.report() };
+      })
+    ),
+  );
 }
 
 /**

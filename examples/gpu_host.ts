@@ -135,7 +135,7 @@ try {
     }${measured === summary.predictedPeakBytes ? " (equal)" : " (DIFFERENT)"}`,
   );
   console.log(
-    `        parameters+optimizer ${formatBytes(result.memory.stateBytes)}${
+    `        parameters ${formatBytes(result.memory.stateBytes)} (optimizer state released)${
       backend.name === "webgpu" ? `, buffer pool ${formatBytes((backend as WebGpuBackend).pooledBytes)}` : ""
     }`,
   );

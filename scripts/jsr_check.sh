@@ -23,7 +23,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 export NO_COLOR=1
 
-ALL=(core backends/cpu backends/webgpu strategies datasets plugins/server plugins/cli plugins/plots examples)
+ALL=(core backends/cpu backends/webgpu strategies conformance datasets plugins/server plugins/cli plugins/plots examples)
 if [ "$#" -gt 0 ]; then pkgs=("$@"); else pkgs=("${ALL[@]}"); fi
 
 # Prints "<entry>" lines (paths relative to the repository root) for a package, or fails with a

@@ -10,7 +10,7 @@ import {
   type StageProfile,
   staticProfile,
 } from "@remat/core";
-import { arbitraryChain } from "@remat/core/testing";
+import { arbitraryChain } from "@remat/conformance";
 import { budget, BUDGET_DP_MAX_STAGES, budgetBounds } from "./budget.ts";
 import { sqrt } from "./sqrt.ts";
 import { storeAll } from "./store_all.ts";

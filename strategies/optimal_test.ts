@@ -12,7 +12,7 @@ import {
   type StageProfile,
   staticProfile,
 } from "@remat/core";
-import { arbitraryChain } from "@remat/core/testing";
+import { arbitraryChain } from "@remat/conformance";
 import {
   optimal,
   optimalModelPeak,

@@ -10,7 +10,7 @@ import {
   type StageProfile,
   staticProfile,
 } from "@remat/core";
-import { arbitraryChain } from "@remat/core/testing";
+import { arbitraryChain } from "@remat/conformance";
 import { revolve, revolveForwards, revolveSchedule, revolveSplit } from "./revolve.ts";
 import { checkpointSchedule, emitSchedule, type Schedule } from "./schedule.ts";
 import { storeAll } from "./store_all.ts";

@@ -30,6 +30,7 @@ export function withSummary(plan: Plan, profile: Profile): StrategyPlan {
     chain: profile.chain,
     batch: profile.batch,
     outputBytes: profile.stages.map((s) => s.outputBytes),
+    ...(profile.userKernels?.length ? { kernels: profile.userKernels } : {}),
   };
   return Object.defineProperty({ ...plan, madeFor }, "summary", {
     value: () => (cached ??= summarizePlan(plan, profile)),

@@ -1,4 +1,4 @@
-import { runKernelConformance } from "@remat/core/testing";
+import { runKernelConformance } from "@remat/conformance";
 import { CpuBackend } from "./cpu_backend.ts";
 
 runKernelConformance("cpu", () => new CpuBackend());

@@ -4,6 +4,7 @@
  */
 import {
   type Backend,
+  checkUserKernelCall,
   type DType,
   type HostArray,
   type KernelTable,
@@ -13,6 +14,8 @@ import {
   sizeOf,
   Storage,
   Tensor,
+  type UserKernel,
+  type UserKernelCall,
 } from "@remat/core";
 import { makeCpuKernels } from "./kernels.ts";
 
@@ -64,6 +67,29 @@ export class CpuBackend implements Backend {
   /** Resolves at once: CPU kernels finish before they return. */
   flush(): Promise<void> {
     return Promise.resolve();
+  }
+
+  /** Every user kernel has a CPU implementation. */
+  canRun(_kernel: UserKernel): boolean {
+    return true;
+  }
+
+  /** Runs the kernel's CPU function on views of the inputs into a new zero-filled tensor. */
+  runUserKernel(kernel: UserKernel, inputs: ReadonlyArray<Tensor>, call: UserKernelCall): Tensor {
+    checkUserKernelCall(kernel.name, call);
+    const t = this.alloc(call.shape, "f32");
+    try {
+      kernel.cpu({
+        inputs: inputs.map(cpuData),
+        out: f32(t),
+        ints: call.ints ?? [],
+        floats: call.floats ?? [],
+      });
+    } catch (e) {
+      t.release();
+      throw e;
+    }
+    return t;
   }
 
   /** Nothing to release: the storages are garbage-collected arrays. */

@@ -16,7 +16,7 @@ import {
   storeAllPlan,
   uploadBatch,
 } from "@remat/core";
-import { weightedSquaredError, withF32Loss } from "@remat/core/testing";
+import { weightedSquaredError, withF32Loss } from "@remat/conformance";
 import { regressionTeacher } from "@remat/datasets";
 import { CpuBackend } from "./cpu_backend.ts";
 

@@ -31,4 +31,7 @@ export type {
   Shape,
   Storage,
   Tensor,
+  UserKernel,
+  UserKernelArgs,
+  UserKernelCall,
 } from "@remat/core";

@@ -1,4 +1,4 @@
-import { runPlanConformance } from "@remat/core/testing";
+import { runPlanConformance } from "@remat/conformance";
 import { CpuBackend } from "./cpu_backend.ts";
 
 runPlanConformance("cpu", () => new CpuBackend());

@@ -1,4 +1,4 @@
-import { runErrorConformance, runStepConformance, runTrainDeterminism } from "@remat/core/testing";
+import { runErrorConformance, runStepConformance, runTrainDeterminism } from "@remat/conformance";
 import { CpuBackend } from "./cpu_backend.ts";
 
 runStepConformance("cpu", () => new CpuBackend());

@@ -1,4 +1,4 @@
-import { runStrategyExactness } from "@remat/strategies/testing";
+import { runStrategyExactness } from "@remat/conformance";
 import { CpuBackend } from "./cpu_backend.ts";
 
 runStrategyExactness("cpu", () => new CpuBackend());

@@ -1,4 +1,4 @@
-import { runBackendAgreement } from "@remat/core/testing";
+import { runBackendAgreement } from "@remat/conformance";
 import { CpuBackend } from "@remat/cpu";
 import { withWebGpu } from "./test_support.ts";
 

@@ -1,4 +1,4 @@
-import { runKernelConformance } from "@remat/core/testing";
+import { runKernelConformance } from "@remat/conformance";
 import { withWebGpu } from "./test_support.ts";
 
 await withWebGpu("kernel conformance (webgpu)", (make) => runKernelConformance("webgpu", make));

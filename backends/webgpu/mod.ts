@@ -43,5 +43,8 @@ export type {
   Storage,
   TaggedErrorClass,
   Tensor,
+  UserKernel,
+  UserKernelArgs,
+  UserKernelCall,
 } from "@remat/core";
 export { type MatmulTile, matmulTile } from "./kernels/matmul.ts";

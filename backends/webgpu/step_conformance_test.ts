@@ -1,4 +1,4 @@
-import { runErrorConformance, runStepConformance, runTrainDeterminism } from "@remat/core/testing";
+import { runErrorConformance, runStepConformance, runTrainDeterminism } from "@remat/conformance";
 import { withWebGpu } from "./test_support.ts";
 
 await withWebGpu("training step conformance (webgpu)", (make) => {

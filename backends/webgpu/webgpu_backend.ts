@@ -7,6 +7,7 @@
  */
 import {
   type Backend,
+  checkUserKernelCall,
   type DType,
   type HostArray,
   InvalidArgument,
@@ -17,11 +18,14 @@ import {
   sizeOf,
   Storage,
   Tensor,
+  type UserKernel,
+  type UserKernelCall,
 } from "@remat/core";
 import { BufferPool } from "./buffer_pool.ts";
 import { type GpuContext, requestGpu, type RequestGpuOptions } from "./device.ts";
 import { GpuRunner } from "./gpu_runner.ts";
 import { makeWebGpuKernels } from "./kernels.ts";
+import { userKernelGroups, userKernelParams, userKernelSource } from "./user_kernels.ts";
 
 /** Options for {@link WebGpuBackend.create}. */
 export interface WebGpuBackendOptions extends RequestGpuOptions {}
@@ -150,6 +154,24 @@ export class WebGpuBackend implements Backend {
   async trimPool(): Promise<void> {
     await this.runner.flush();
     this.pool.trim();
+  }
+
+  /** A user kernel runs here when it has a WGSL source. */
+  canRun(kernel: UserKernel): boolean {
+    return kernel.wgsl !== undefined;
+  }
+
+  /** Runs the kernel's WGSL `element` over a new tensor of `call.shape`, one invocation per element. */
+  runUserKernel(kernel: UserKernel, inputs: ReadonlyArray<Tensor>, call: UserKernelCall): Tensor {
+    checkUserKernelCall(kernel.name, call);
+    const source = userKernelSource(kernel, inputs.map((t) => t.dtype));
+    const out = this.output(call.shape, "f32");
+    this.runner.run(source, {
+      bind: [...inputs.map(gpuBuffer), gpuBuffer(out)],
+      params: userKernelParams(out.size, call),
+      groups: userKernelGroups(out),
+    });
+    return out;
   }
 
   dispose(): void {

@@ -2,7 +2,7 @@
  * The op set by name.
  * @module
  */
-import { UnknownOp } from "../errors.ts";
+import { InvalidArgument, UnknownOp } from "../errors.ts";
 import { attention } from "./attention.ts";
 import { crossEntropy } from "./cross_entropy.ts";
 import { dropout } from "./dropout.ts";
@@ -48,8 +48,29 @@ export const OPS = {
 /** Name of an op of the core set. */
 export type OpName = keyof typeof OPS;
 
+const USER_OPS = new Map<string, Op<any>>();
+
 /**
- * The op called `name`; UnknownOp (listing the known ones) otherwise.
+ * Registers a user's op under its name, so `opByName` finds it as it finds the core set's.
+ * @throws InvalidArgument when the name is taken by a core op or another user op
+ * @example
+ * ```ts
+ * import { registerOp } from "@remat/core";
+ * registerOp(softsign); // an Op written by the user
+ * ```
+ */
+export function registerOp<A>(op: Op<A>): Op<A> {
+  const taken = (OPS as Record<string, Op<any>>)[op.name] ?? USER_OPS.get(op.name);
+  if (taken && taken !== op) {
+    throw new InvalidArgument({ name: "op name", value: op.name, expected: "a name no core or user op has" });
+  }
+  USER_OPS.set(op.name, op);
+  return op;
+}
+
+/**
+ * The op called `name` (the core set's, then the user's registered ones); UnknownOp (listing
+ * the known ones) otherwise.
  *
  * @example
  * ```ts
@@ -59,7 +80,7 @@ export type OpName = keyof typeof OPS;
  * ```
  */
 export function opByName(name: string): Op<any> {
-  const op = (OPS as Record<string, Op<any>>)[name];
-  if (!op) throw new UnknownOp({ name, known: Object.keys(OPS) });
+  const op = (OPS as Record<string, Op<any>>)[name] ?? USER_OPS.get(name);
+  if (!op) throw new UnknownOp({ name, known: [...Object.keys(OPS), ...USER_OPS.keys()] });
   return op;
 }

@@ -73,6 +73,9 @@ export type {
   Tape,
   TapeNode,
   Tensor,
+  UserKernel,
+  UserKernelArgs,
+  UserKernelCall,
 } from "@remat/core";
 
 /** Types of @remat/strategies that appear in this package's signatures, re-exported so its docs are complete. */

@@ -59,4 +59,7 @@ export type {
   Tape,
   TapeNode,
   Tensor,
+  UserKernel,
+  UserKernelArgs,
+  UserKernelCall,
 } from "@remat/core";

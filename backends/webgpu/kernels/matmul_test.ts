@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Tensor } from "@remat/core";
-import { KERNEL_AGREEMENT_TOL } from "@remat/core/testing";
+import { KERNEL_AGREEMENT_TOL } from "@remat/conformance";
 import { CpuBackend } from "@remat/cpu";
 import { withWebGpu } from "../test_support.ts";
 import { matmulKernels, type MatmulTile, matmulTile } from "./matmul.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Backend, Shape, Tensor } from "@remat/core";
-import { KERNEL_AGREEMENT_TOL } from "@remat/core/testing";
+import { KERNEL_AGREEMENT_TOL } from "@remat/conformance";
 import { CpuBackend } from "@remat/cpu";
 import { withWebGpu } from "../test_support.ts";
 import type { WebGpuBackend } from "../webgpu_backend.ts";

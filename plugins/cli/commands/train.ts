@@ -89,9 +89,9 @@ export const trainCommand: Command = {
       );
       console.log(`time    ${ms.toFixed(1)} ms/step (median)`);
       console.log(
-        `memory  peak activations ${
-          formatBytes(Math.max(...h.map((r) => r.peakBytes)))
-        }, parameters+optimizer ${formatBytes(result.memory.stateBytes)}`,
+        `memory  peak activations ${formatBytes(Math.max(...h.map((r) => r.peakBytes)))}, parameters ${
+          formatBytes(result.memory.stateBytes)
+        } (optimizer state released)`,
       );
       if (!(last < 0.8 * first)) {
         console.error(

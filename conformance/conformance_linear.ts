@@ -8,15 +8,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import type { Backend } from "../backend.ts";
-import type { Activation } from "../kernels.ts";
-import { isActivationSide } from "../memory.ts";
-import { biasAdd, linear, matmul } from "../ops/linear.ts";
-import { gelu, relu } from "../ops/elementwise.ts";
-import type { Op } from "../ops/op.ts";
-import type { Tensor } from "../tensor.ts";
+import { type Activation, type Backend, isActivationSide, type Op, OPS, type Tensor } from "@remat/core";
 import { assertClose, dim, GRAD_TOL, type MakeBackend, property, Rng, type Scope, seed } from "./_harness.ts";
 import * as ref from "./host_reference.ts";
+
+const { biasAdd, gelu, linear, matmul, relu } = OPS;
 
 const ACTIVATIONS: ReadonlyArray<Activation> = ["none", "relu", "gelu"];
 

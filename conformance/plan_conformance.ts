@@ -7,11 +7,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import type { Backend } from "../backend.ts";
-import { initParams, releaseParams } from "../params.ts";
-import { storeAllPlan } from "../plan.ts";
-import { predictPlan } from "../predict.ts";
-import { staticProfile } from "../profile.ts";
+import {
+  type Backend,
+  initParams,
+  predictPlan,
+  releaseParams,
+  staticProfile,
+  storeAllPlan,
+} from "@remat/core";
 import { arbitraryChain } from "./random_chains.ts";
 import { arbitraryPlan } from "./random_plans.ts";
 import { bitEqual, hostStep, randomBatch } from "./step_helpers.ts";
@@ -22,7 +25,7 @@ import { bitEqual, hostStep, randomBatch } from "./step_helpers.ts";
  * @example
  * ```ts
  * // backends/cpu/plan_conformance_test.ts
- * import { runPlanConformance } from "@remat/core/testing";
+ * import { runPlanConformance } from "@remat/conformance";
  * import { CpuBackend } from "@remat/cpu";
  * runPlanConformance("cpu", () => new CpuBackend());
  * ```

@@ -6,10 +6,17 @@
  * @module
  */
 import fc from "fast-check";
-import { activationShapes, type Chain, type LossStage } from "../chain.ts";
-import { bceWithLogitsLoss, l1Loss, mseLoss } from "../losses.ts";
-import { gpt } from "../models/gpt.ts";
-import { type LayerSpec, sequential } from "../models/sequential.ts";
+import {
+  activationShapes,
+  bceWithLogitsLoss,
+  type Chain,
+  gpt,
+  l1Loss,
+  type LayerSpec,
+  type LossStage,
+  mseLoss,
+  sequential,
+} from "@remat/core";
 
 const width = fc.integer({ min: 1, max: 6 });
 
@@ -19,7 +26,7 @@ const width = fc.integer({ min: 1, max: 6 });
  * @example
  * ```ts
  * import fc from "fast-check";
- * import { arbitraryLayer } from "@remat/core/testing";
+ * import { arbitraryLayer } from "@remat/conformance";
  * const [spec] = fc.sample(arbitraryLayer(false), 1); // e.g. { kind: "linear", out: 7 }
  * ```
  */
@@ -59,7 +66,7 @@ const F32_LOSSES: ReadonlyArray<LossStage> = [mseLoss, l1Loss, bceWithLogitsLoss
  * @example
  * ```ts
  * import { mlp, mseLoss } from "@remat/core";
- * import { withF32Loss } from "@remat/core/testing";
+ * import { withF32Loss } from "@remat/conformance";
  * const regression = withF32Loss(mlp({ depth: 1, width: 4, hidden: 8, classes: 1, inputs: 2 }), mseLoss);
  * ```
  */
@@ -79,7 +86,7 @@ export function withF32Loss(chain: Chain, loss: LossStage): Chain {
  * @example
  * ```ts
  * import fc from "fast-check";
- * import { arbitraryChain } from "@remat/core/testing";
+ * import { arbitraryChain } from "@remat/conformance";
  * fc.assert(fc.property(arbitraryChain(2, 8), (chain) => chain.stages.length >= 2 && chain.stages.length <= 8));
  * ```
  */

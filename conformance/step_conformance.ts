@@ -8,18 +8,24 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { Effect } from "effect";
-import { adamw } from "../optim/optimizer.ts";
-import { readParams } from "../params.ts";
-import { withBackend } from "../runtime.ts";
-import { train } from "../train.ts";
-import type { Backend } from "../backend.ts";
-import type { Chain } from "../chain.ts";
-import { gpt } from "../models/gpt.ts";
-import { mlp } from "../models/mlp.ts";
-import { initParams, type Params, releaseParams } from "../params.ts";
-import { bitsAt, keyHash } from "../random.ts";
-import { type Plan, storeAllPlan } from "../plan.ts";
-import { MetaBackend } from "../meta_backend.ts";
+import {
+  adamw,
+  type Backend,
+  bitsAt,
+  type Chain,
+  gpt,
+  initParams,
+  keyHash,
+  MetaBackend,
+  mlp,
+  type Params,
+  type Plan,
+  readParams,
+  releaseParams,
+  storeAllPlan,
+  train,
+  withBackend,
+} from "@remat/core";
 import { bitEqual, type HostStep, hostStep, randomBatch } from "./step_helpers.ts";
 
 /** Small chains of both kinds, drawn by fast-check. */
@@ -58,7 +64,7 @@ export function randomParams(backend: Backend, chain: Chain, seed: number): Para
  * @example
  * ```ts
  * // backends/cpu/step_conformance_test.ts
- * import { runStepConformance } from "@remat/core/testing";
+ * import { runStepConformance } from "@remat/conformance";
  * import { CpuBackend } from "@remat/cpu";
  * runStepConformance("cpu", () => new CpuBackend());
  * ```
@@ -193,7 +199,7 @@ export function runStepConformance(name: string, makeBackend: () => Backend | Pr
  * @example
  * ```ts
  * // backends/cpu/step_conformance_test.ts
- * import { runTrainDeterminism } from "@remat/core/testing";
+ * import { runTrainDeterminism } from "@remat/conformance";
  * import { CpuBackend } from "@remat/cpu";
  * runTrainDeterminism("cpu", () => new CpuBackend());
  * ```

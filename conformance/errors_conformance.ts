@@ -6,17 +6,25 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Effect, Exit } from "effect";
-import type { Backend } from "../backend.ts";
-import { DTypeMismatch, InvalidArgument, PlanInvalid, ShapeMismatch, UnknownOp } from "../errors.ts";
-import { mlp } from "../models/mlp.ts";
-import { gpt } from "../models/gpt.ts";
-import { opByName, OPS } from "../ops/registry.ts";
-import { initParams, releaseParams } from "../params.ts";
-import { storeAllPlan } from "../plan.ts";
-import { Recorder } from "../recorder.ts";
-import { withBackend } from "../runtime.ts";
-import { Scheduler } from "../scheduler.ts";
-import { train } from "../train.ts";
+import {
+  type Backend,
+  DTypeMismatch,
+  gpt,
+  initParams,
+  InvalidArgument,
+  mlp,
+  opByName,
+  OPS,
+  PlanInvalid,
+  Recorder,
+  releaseParams,
+  Scheduler,
+  ShapeMismatch,
+  storeAllPlan,
+  train,
+  UnknownOp,
+  withBackend,
+} from "@remat/core";
 import { randomBatch } from "./step_helpers.ts";
 
 /**
@@ -25,7 +33,7 @@ import { randomBatch } from "./step_helpers.ts";
  * @example
  * ```ts
  * // backends/cpu/errors_conformance_test.ts
- * import { runErrorConformance } from "@remat/core/testing";
+ * import { runErrorConformance } from "@remat/conformance";
  * import { CpuBackend } from "@remat/cpu";
  * runErrorConformance("cpu", () => new CpuBackend());
  * ```

@@ -8,14 +8,19 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { Backend } from "../backend.ts";
-import type { Chain } from "../chain.ts";
-import type { KernelName } from "../kernels.ts";
-import { gpt } from "../models/gpt.ts";
-import { mlp } from "../models/mlp.ts";
-import { initParams, releaseParams } from "../params.ts";
-import { storeAllPlan } from "../plan.ts";
-import { type Shape, sizeOf, type Tensor } from "../tensor.ts";
+import {
+  type Backend,
+  type Chain,
+  gpt,
+  initParams,
+  type KernelName,
+  mlp,
+  releaseParams,
+  type Shape,
+  sizeOf,
+  storeAllPlan,
+  type Tensor,
+} from "@remat/core";
 import { assertClose, type MakeBackend, Rng } from "./_harness.ts";
 import { hostStep, randomBatch } from "./step_helpers.ts";
 
@@ -192,7 +197,7 @@ function agreementChains(): Array<{ chain: Chain; batch: number }> {
  * @param name the candidate's name, for the suite title
  * @example
  * ```ts
- * import { runBackendAgreement } from "@remat/core/testing";
+ * import { runBackendAgreement } from "@remat/conformance";
  * // runBackendAgreement("webgpu", () => new CpuBackend(), () => WebGpuBackend.create());
  * ```
  */

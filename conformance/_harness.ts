@@ -6,9 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { Backend } from "../backend.ts";
-import type { MemoryKind } from "../memory.ts";
-import { type Shape, sizeOf, type Tensor } from "../tensor.ts";
+import { type Backend, type MemoryKind, type Shape, sizeOf, type Tensor } from "@remat/core";
 
 /** Builds a backend for one test. */
 export type MakeBackend = () => Backend | Promise<Backend>;

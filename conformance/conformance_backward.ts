@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { sizeOf } from "../tensor.ts";
+import { sizeOf } from "@remat/core";
 import {
   assertClose,
   attentionDims,

@@ -12,20 +12,23 @@ import {
   type Backend,
   type Chain,
   initParams,
-  type Plan,
   type Profile,
   releaseParams,
   staticProfile,
   storeAllPlan,
 } from "@remat/core";
-import { arbitraryChain, bitEqual, hostStep, randomBatch } from "@remat/core/testing";
-import { sqrt } from "../sqrt.ts";
-import { storeAll } from "../store_all.ts";
-import { uniform } from "../uniform.ts";
-import { budget } from "../budget.ts";
-import { revolve } from "../revolve.ts";
-import { optimal, optimalSmallestBytes } from "../optimal.ts";
-import type { StrategyPlan } from "../strategy.ts";
+import { arbitraryChain } from "./random_chains.ts";
+import { bitEqual, hostStep, randomBatch } from "./step_helpers.ts";
+import {
+  budget,
+  optimal,
+  optimalSmallestBytes,
+  revolve,
+  sqrt,
+  storeAll,
+  type StrategyPlan,
+  uniform,
+} from "@remat/strategies";
 
 /** A strategy under test: a plan for a profile and a budget fraction in [0, 1] (ignored by budget-free ones). */
 export interface StrategyCase {
@@ -61,7 +64,7 @@ export const BASIC_STRATEGIES: ReadonlyArray<StrategyCase> = [
  * @example
  * ```ts
  * // backends/cpu/strategy_exactness_test.ts
- * import { runStrategyExactness } from "@remat/strategies/testing";
+ * import { runStrategyExactness } from "@remat/conformance";
  * import { CpuBackend } from "@remat/cpu";
  * runStrategyExactness("cpu", () => new CpuBackend());
  * ```
@@ -135,7 +138,7 @@ function assertGradsEqual(got: Float32Array[][], want: Float32Array[][], chain: 
  *
  * @example
  * ```ts
- * import { budgetBetween } from "@remat/strategies/testing";
+ * import { budgetBetween } from "@remat/conformance";
  * budgetBetween(1000, 2000, 0.25); // 1250
  * ```
  */
@@ -149,12 +152,10 @@ export function budgetBetween(low: number, high: number, fraction: number): numb
  * @example
  * ```ts
  * import { mlp, staticProfile } from "@remat/core";
- * import { storeAllPeak } from "@remat/strategies/testing";
+ * import { storeAllPeak } from "@remat/conformance";
  * storeAllPeak(staticProfile(mlp({ depth: 4, width: 32, hidden: 64, classes: 10 }), 16)); // bytes
  * ```
  */
 export function storeAllPeak(profile: Profile): number {
   return storeAll(profile).summary().predictedPeakBytes;
 }
-
-export type { Plan };

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { sizeOf, type Tensor } from "../tensor.ts";
+import { sizeOf, type Tensor } from "@remat/core";
 import {
   assertClose,
   attentionDims,

@@ -2,11 +2,7 @@
  * Helpers for suites that run whole training steps on a backend.
  * @module
  */
-import { type Chain, targetDType } from "../chain.ts";
-import { executePlan } from "../execute.ts";
-import type { Plan } from "../plan.ts";
-import type { StepInputs } from "../step.ts";
-import { mix32 } from "../random.ts";
+import { type Chain, executePlan, mix32, type Plan, type StepInputs, targetDType } from "@remat/core";
 
 /**
  * A batch on the host for a chain: random features or token ids, and random class ids or
@@ -15,7 +11,7 @@ import { mix32 } from "../random.ts";
  * @example
  * ```ts
  * import { mlp } from "@remat/core";
- * import { randomBatch } from "@remat/core/testing";
+ * import { randomBatch } from "@remat/conformance";
  * const { x, y } = randomBatch(mlp({ depth: 1, width: 4, hidden: 8, classes: 3, inputs: 2 }), 8, 1);
  * console.log(x.length, y.length); // 16 8
  * ```
@@ -64,7 +60,7 @@ export interface HostStepInputs extends StepInputs {
  * @example
  * ```ts
  * import { initParams, mlp, storeAllPlan } from "@remat/core";
- * import { hostStep, randomBatch } from "@remat/core/testing";
+ * import { hostStep, randomBatch } from "@remat/conformance";
  * import { CpuBackend } from "@remat/cpu";
  * const backend = new CpuBackend();
  * const chain = mlp({ depth: 2, width: 8, hidden: 16, classes: 2, inputs: 2 });
@@ -106,7 +102,7 @@ export async function hostStep(plan: Plan, inputs: HostStepInputs): Promise<Host
  *
  * @example
  * ```ts
- * import { bitEqual } from "@remat/core/testing";
+ * import { bitEqual } from "@remat/conformance";
  * bitEqual(new Float32Array([0]), new Float32Array([-0])); // false: the sign bit differs
  * ```
  */

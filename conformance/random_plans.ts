@@ -5,7 +5,7 @@
  * @module
  */
 import fc from "fast-check";
-import type { Instruction, Plan } from "../plan.ts";
+import type { Instruction, Plan } from "@remat/core";
 
 /**
  * A random valid plan for `n` stages; `rand` gives numbers in [0, 1).
@@ -13,7 +13,7 @@ import type { Instruction, Plan } from "../plan.ts";
  * @example
  * ```ts
  * import { findPlanError } from "@remat/core";
- * import { randomValidPlan } from "@remat/core/testing";
+ * import { randomValidPlan } from "@remat/conformance";
  * const plan = randomValidPlan(6, Math.random);
  * findPlanError(plan, 6); // undefined: every plan it makes is valid
  * ```
@@ -81,7 +81,7 @@ export function randomValidPlan(n: number, rand: () => number, noise = 0.4): Pla
  * ```ts
  * import fc from "fast-check";
  * import { findPlanError } from "@remat/core";
- * import { arbitraryPlan } from "@remat/core/testing";
+ * import { arbitraryPlan } from "@remat/conformance";
  * fc.assert(fc.property(arbitraryPlan(5), (plan) => findPlanError(plan, 5) === undefined));
  * ```
  */

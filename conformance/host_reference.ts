@@ -4,7 +4,7 @@
  * with these and differentiate them by finite differences.
  * @module
  */
-import { dropThreshold, keeps } from "../random.ts";
+import { dropThreshold, keeps } from "@remat/core";
 
 type F64 = Float64Array;
 

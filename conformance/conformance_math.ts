@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { reducedShape, type Shape, sizeOf } from "../tensor.ts";
+import { reducedShape, type Shape, sizeOf } from "@remat/core";
 import {
   assertClose,
   dot,

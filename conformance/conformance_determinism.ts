@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { KERNEL_NAMES, type KernelName } from "../kernels.ts";
-import type { Tensor } from "../tensor.ts";
+import { KERNEL_NAMES, type KernelName, type Tensor } from "@remat/core";
 import { assertSameBits, type MakeBackend, Rng, type Scope, withBackend } from "./_harness.ts";
 
 /** A kernel call on fixed inputs; `run` returns its outputs (already owned by the scope). */

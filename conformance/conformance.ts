@@ -22,7 +22,7 @@ import { optimizerTests } from "./conformance_optim.ts";
  * @param makeBackend builds a fresh backend
  * @example
  * ```ts
- * import { runKernelConformance } from "@remat/core/testing";
+ * import { runKernelConformance } from "@remat/conformance";
  * import { CpuBackend } from "@remat/cpu";
  * runKernelConformance("cpu", () => new CpuBackend());
  * ```
