@@ -60,7 +60,7 @@ const linear = backend.kernels.linear;
 const chain = mlp({ depth: depth!, width: width!, hidden: hidden!, classes: 10 });
 const params = initParams(chain, backend, 0);
 const plan = storeAllPlan(chain.stages.length);
-const { x, y } = uploadBatch(backend, chain, teacher({ inputs: width!, classes: 10 }), 0, batch!);
+const { x, y } = uploadBatch(teacher({ inputs: width!, classes: 10 }), { backend, chain, size: batch! });
 
 const times: number[] = [];
 let peak = 0;

@@ -48,7 +48,7 @@ if (!plan) {
 }
 const base = plans[0]!;
 const params = initParams(chain, backend, 0);
-const host = uploadBatch(backend, chain, data, 0, batch);
+const host = uploadBatch(data, { backend, chain, size: batch });
 const timer = await new PairedTimer(backend, chain, params, host, base, pairs).warmUp();
 const a: number[] = [], b: number[] = [];
 await timer.step(plan, 0);

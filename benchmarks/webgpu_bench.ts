@@ -132,7 +132,7 @@ async function benchStep(): Promise<NonNullable<Result["mlpStep"]>> {
   };
   const chain = mlp({ depth: 32, width: 256, hidden: 1024, classes: 10 });
   const params = initParams(chain, gpu, 0);
-  const { x, y } = uploadBatch(gpu, chain, teacher({ inputs: 256, classes: 10 }), 0, 64);
+  const { x, y } = uploadBatch(teacher({ inputs: 256, classes: 10 }), { backend: gpu, chain, size: 64 });
   const plan = storeAllPlan(chain.stages.length);
   const times: number[] = [];
   let peak = 0, dispatches = 0;

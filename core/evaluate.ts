@@ -126,7 +126,7 @@ export async function evaluate(data: Dataset, options: EvaluateOptions): Promise
     const step = firstStep + k;
     const host = data.batch(step, batch);
     const once: Dataset = { name: data.name, batch: () => host };
-    const { x, y } = uploadBatch(backend, chain, once, step, batch);
+    const { x, y } = uploadBatch(once, { backend, chain, step, size: batch });
     let xn: Tensor | null = null;
     let loss: Tensor | null = null;
     try {

@@ -100,7 +100,7 @@ export function train(
     const run = Effect.gen(function* () {
       for (let step = 0; step < options.steps; step++) {
         const started = performance.now();
-        const batch = yield* attempt(() => uploadBatch(backend, chain, data, step, options.batch));
+        const batch = yield* attempt(() => uploadBatch(data, { backend, chain, step, size: options.batch }));
         const out = yield* scheduler.step(plan, { chain, params, batch, key: { seed, step } }).pipe(
           Effect.ensuring(Effect.sync(() => (batch.x.release(), batch.y.release()))),
         );
@@ -133,8 +133,22 @@ export function train(
   );
 }
 
+/** Where and what {@link uploadBatch} uploads. */
+export interface UploadOptions {
+  /** The backend the batch goes to (as "io" memory). */
+  readonly backend: Backend;
+  /** The chain whose input and target layouts the batch must have. */
+  readonly chain: Chain;
+  /** The dataset step; default 0. */
+  readonly step?: number;
+  /** Examples in the batch. */
+  readonly size: number;
+}
+
 /**
- * Copies one batch to the backend, checking it against the chain's layout.
+ * Copies batch `step` of `data` to the backend, checking it against the chain's layout: the
+ * lengths, and the host arrays' types against the chain's input and target dtypes (both are
+ * checked before either is uploaded).
  *
  * @example
  * ```ts
@@ -142,18 +156,13 @@ export function train(
  * import { CpuBackend } from "@remat/cpu";
  * import { spirals } from "@remat/datasets";
  * const chain = mlp({ depth: 1, width: 8, hidden: 16, classes: 2, inputs: 2 });
- * const { x, y } = uploadBatch(new CpuBackend(), chain, spirals(), 0, 16);
+ * const { x, y } = uploadBatch(spirals(), { backend: new CpuBackend(), chain, size: 16 });
  * console.log(x.shape, y.shape); // [16, 2] [16]
  * ```
  */
-export function uploadBatch(
-  backend: Backend,
-  chain: Chain,
-  data: Dataset,
-  step: number,
-  size: number,
-): StepBatch {
-  const host = data.batch(step, size);
+export function uploadBatch(data: Dataset, options: UploadOptions): StepBatch {
+  const { backend, chain, size } = options;
+  const host = data.batch(options.step ?? 0, size);
   const xShape = [size, ...chain.input.shape];
   const yShape = [size, ...chain.target.shape];
   const xSize = xShape.reduce((a, b) => a * b, 1);

@@ -135,17 +135,17 @@ test("a step failing part-way through a run releases the parameters train made a
 
 test("uploadBatch uploads x and y as io of the chain's shapes, and refuses a wrong length or dtype uploading nothing", () => {
   const backend = new MetaBackend();
-  const { x, y } = uploadBatch(backend, chain, zeros(chain), 0, 7);
+  const { x, y } = uploadBatch(zeros(chain), { backend, chain, size: 7 });
   assert.deepEqual([x.shape, x.dtype, x.storage.kind], [[7, 2], "f32", "io"]);
   assert.deepEqual([y.shape, y.dtype, y.storage.kind], [[7], "i32", "io"]);
   x.release();
   y.release();
 
-  assert.throws(() => uploadBatch(backend, chain, zeros(chain, () => true), 0, 7), InvalidArgument);
+  assert.throws(() => uploadBatch(zeros(chain, () => true), { backend, chain, size: 7 }), InvalidArgument);
   const floatLabels: Dataset = {
     name: "float labels",
     batch: (_s, n) => ({ x: new Float32Array(2 * n), y: new Float32Array(n) }),
   };
-  assert.throws(() => uploadBatch(backend, chain, floatLabels, 0, 7), DTypeMismatch);
+  assert.throws(() => uploadBatch(floatLabels, { backend, chain, size: 7 }), DTypeMismatch);
   assert.equal(totalLive(backend), 0);
 });

@@ -53,7 +53,7 @@ async function stepBits(
   p: typeof plan | ReturnType<typeof storeAllPlan>,
 ): Promise<Uint32Array[]> {
   const params = initParams(chain, backend, 1);
-  const b = uploadBatch(backend, chain, data, 0, batch);
+  const b = uploadBatch(data, { backend, chain, size: batch });
   const out = executePlan(p, { backend, chain, params, batch: b, key: { seed: 1, step: 0 } });
   const tensors = [out.loss, ...out.grads.flat()];
   const host = await Promise.all(tensors.map((t) => backend.read(t)));

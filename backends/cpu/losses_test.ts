@@ -67,7 +67,7 @@ test("a user's loss with a constant: the value of its formula, and the constant 
   const data = regressionTeacher({ inputs: 8, outputs: 2 });
   const live: number[] = [];
   for (let s = 0; s < 3; s++) {
-    const batch = uploadBatch(b, chain, data, s, 4);
+    const batch = uploadBatch(data, { backend: b, chain, step: s, size: 4 });
     const out = executePlan(storeAllPlan(chain.stages.length), { backend: b, chain, params, batch });
     for (const t of [out.loss, ...out.grads.flat(), batch.x, batch.y]) t.release();
     live.push(b.memory.report().activationLive);
@@ -101,13 +101,13 @@ test("uploadBatch refuses float targets for a classifier and class ids for a reg
     batch: () => ({ x: new Float32Array(8), y: new Float32Array([0.7, 1.2, 0, 1]) }),
   };
   assert.throws(
-    () => uploadBatch(b, classifier, floats, 0, 4),
+    () => uploadBatch(floats, { backend: b, chain: classifier, size: 4 }),
     /uploadBatch: input floats targets is f32 \(Float32Array\) \[4\]; expected i32 \(Int32Array\), as the chain declares/,
   );
   const regression = withF32Loss(classifier, mseLoss);
   const ids = { name: "ids", batch: () => ({ x: new Float32Array(8), y: new Int32Array(8) }) };
   assert.throws(
-    () => uploadBatch(b, regression, ids, 0, 4),
+    () => uploadBatch(ids, { backend: b, chain: regression, size: 4 }),
     /ids targets is i32 \(Int32Array\) \[8\]; expected f32/,
   );
   assert.equal(b.memory.report().live.io, 0, "nothing left uploaded after the refusal");

@@ -61,7 +61,7 @@ export async function strategySteps(
   const base = storeAll(profile), sq = sqrt(profile);
   const plans: StrategyPlan[] = [base, sq, optimal(profile, { bytes: sq.summary().predictedPeakBytes })];
   const params = initParams(chain, backend, seed);
-  const host = uploadBatch(backend, chain, data, 0, batch);
+  const host = uploadBatch(data, { backend, chain, size: batch });
   try {
     const timer = await new PairedTimer(backend, chain, params, host, base, pairs).warmUp();
     const runner = (backend as Partial<CountsDispatches>).runner; // its stats are a fresh object per read

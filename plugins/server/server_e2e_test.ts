@@ -32,7 +32,12 @@ async function lossWith(request: JobRequest, host: Float32Array[][]): Promise<nu
   const params = chain.stages.map((st, i) =>
     st.params.map((p, j) => backend.upload(host[i]![j]!, p.shape, "f32", "parameter"))
   );
-  const batch = uploadBatch(backend, chain, buildDataset(request, chain), 1000, request.batch);
+  const batch = uploadBatch(buildDataset(request, chain), {
+    backend,
+    chain,
+    step: 1000,
+    size: request.batch,
+  });
   const out = executePlan(storeAllPlan(chain.stages.length), {
     backend,
     chain,

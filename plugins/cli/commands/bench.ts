@@ -85,7 +85,7 @@ export const benchCommand: Command = {
     console.log(`${chain.name}, batch ${batch}: measuring the profile…`);
     const profile = await measureProfile(chain, backend, batch, { repeats: 5 });
     const params = initParams(chain, backend, 0);
-    const host = uploadBatch(backend, chain, data, 0, batch);
+    const host = uploadBatch(data, { backend, chain, size: batch });
     const compared = comparedStrategies(profile);
     const base = compared[0]!, sq = compared[1]!, opt = compared[compared.length - 1]!;
     const budgets = sweepBudgets(profile, sweep);
