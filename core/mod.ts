@@ -47,3 +47,4 @@ export * from "./profile.ts";
 export * from "./predict.ts";
 export * from "./evaluate.ts";
 export * from "./plan_summary.ts";
+export * from "./backend_select.ts";
