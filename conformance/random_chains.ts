@@ -2,7 +2,8 @@
  * Random chains for strategy and scheduler properties: 1–24 stages of mixed kinds and
  * widths (linear, tanh, residual with or without dropout, layer norm, gelu+dropout, silu,
  * softplus), ending in cross-entropy or a loss on f32 targets (mean squared, L1, binary
- * cross-entropy with logits, or a user-written weighted loss with a constant), plus small GPTs.
+ * cross-entropy with logits, or a user-written weighted loss with a constant), a third of them
+ * with a user-defined op (`user_op.ts`) after one stage, plus small GPTs.
  * @module
  */
 import fc from "fast-check";
@@ -17,6 +18,7 @@ import {
   mseLoss,
   sequential,
 } from "@remat/core";
+import { withUserOp } from "./user_op.ts";
 
 const width = fc.integer({ min: 1, max: 6 });
 
@@ -97,8 +99,16 @@ export function arbitraryChain(minStages = 1, maxStages = 24): fc.Arbitrary<Chai
       classes: fc.integer({ min: 2, max: 4 }),
       layers: fc.array(arbitraryLayer(dropout), { minLength: minStages - 1, maxLength: maxStages - 1 }),
       loss: fc.option(fc.constantFrom(...F32_LOSSES), { freq: 2 }),
+      userOpAt: fc.option(fc.nat(), { freq: 3 }),
     })
-  ).map(({ loss, ...c }) => (loss ? withF32Loss(sequential(c), loss) : sequential(c)));
+  ).map(({ loss, userOpAt, ...c }) => {
+    const chain = loss ? withF32Loss(sequential(c), loss) : sequential(c);
+    if (userOpAt === null || chain.stages.length < 2) return chain;
+    // a user-defined op after one stage's output (never the head's, whose logits stay linear)
+    const at = userOpAt % (chain.stages.length - 1);
+    const stages = chain.stages.map((s, i) => (i === at ? withUserOp(s) : s));
+    return { ...chain, name: `${chain.name} with a user op at ${at}`, stages };
+  });
   const small = fc.record({
     layers: fc.integer({ min: 1, max: Math.max(1, Math.min(3, maxStages - 2)) }),
     heads: fc.integer({ min: 1, max: 2 }),
