@@ -2,7 +2,16 @@
  * Helpers for suites that run whole training steps on a backend.
  * @module
  */
-import { type Chain, executePlan, mix32, type Plan, type StepInputs, targetDType } from "@remat/core";
+import assert from "node:assert/strict";
+import {
+  type Chain,
+  executePlan,
+  mix32,
+  type Plan,
+  type StepInputs,
+  storeAllPlan,
+  targetDType,
+} from "@remat/core";
 
 /**
  * A batch on the host for a chain: random features or token ids, and random class ids or
@@ -112,4 +121,37 @@ export function bitEqual(a: Float32Array, b: Float32Array): boolean {
   const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return false;
   return true;
+}
+
+/**
+ * Store-all's step on the same inputs: the reference every checkpointed plan is compared with.
+ *
+ * @example
+ * ```ts
+ * const reference = await storeAllStep({ backend, chain, params, host });
+ * ```
+ */
+export function storeAllStep(inputs: HostStepInputs): Promise<HostStep> {
+  return hostStep(storeAllPlan(inputs.chain.stages.length), inputs);
+}
+
+/**
+ * Asserts `got` has `want`'s loss and every parameter gradient bit for bit; a failure names
+ * `where`, the stage and the parameter.
+ *
+ * @example
+ * ```ts
+ * assertStepBits(await hostStep(plan, inputs), await storeAllStep(inputs), chain, plan.strategy);
+ * ```
+ */
+export function assertStepBits(got: HostStep, want: HostStep, chain: Chain, where: string): void {
+  assert.ok(Object.is(got.loss, want.loss), `${where}: loss ${got.loss} vs ${want.loss}`);
+  got.grads.forEach((row, s) =>
+    row.forEach((g, j) =>
+      assert.ok(
+        bitEqual(g, want.grads[s]![j]!),
+        `${where}: ∂${chain.stages[s]!.name}.${chain.stages[s]!.params[j]!.name}`,
+      )
+    )
+  );
 }

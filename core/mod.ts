@@ -34,6 +34,7 @@ export * from "./params.ts";
 export * from "./models/mlp.ts";
 export * from "./models/gpt.ts";
 export * from "./models/sequential.ts";
+export { linearStage } from "./models/parts.ts";
 export * from "./plan.ts";
 export * from "./execute.ts";
 export * from "./step.ts";

@@ -11,6 +11,7 @@ import {
   defineKernel,
   elements,
   elementwiseCost,
+  linearStage,
   type Op,
   registerOp,
   type Stage,
@@ -71,16 +72,6 @@ export interface SoftsignMlpOptions {
  * ```
  */
 export function softsignMlp(o: SoftsignMlpOptions): Chain {
-  const linear = (name: string, from: number, to: number): Stage => ({
-    name,
-    kind: "linear",
-    params: [
-      { name: "w", shape: [from, to], init: { kind: "normal", std: Math.sqrt(1 / from) } },
-      { name: "b", shape: [to], init: { kind: "zeros" } },
-    ],
-    output: (s) => ({ shape: [...s.slice(0, -1), to], dtype: "f32" }),
-    forward: (ctx, x, [w, b]) => ctx.linear(x, w!, b!),
-  });
   const block = (i: number): Stage => ({
     name: `block${i}`,
     kind: "softsign-residual",
@@ -101,9 +92,9 @@ export function softsignMlp(o: SoftsignMlpOptions): Chain {
   return {
     name: `softsignMlp(depth=${o.depth}, width=${o.width})`,
     stages: [
-      linear("in", o.inputs, o.width),
+      linearStage("in", o.inputs, o.width),
       ...Array.from({ length: o.depth }, (_, i) => block(i)),
-      linear("head", o.width, o.classes),
+      linearStage("head", o.width, o.classes),
     ],
     loss: crossEntropyLoss,
     input: { shape: [o.inputs], dtype: "f32" },

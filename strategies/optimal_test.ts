@@ -478,6 +478,7 @@ test("optimal's plan is named after its options and summarises itself", () => {
     chain: profile.chain,
     batch: 2,
     outputBytes: profile.stages.map((s) => s.outputBytes),
+    ...(profile.userKernels?.length ? { kernels: profile.userKernels } : {}),
   });
 });
 

@@ -13,7 +13,15 @@ export function requirePositiveInt(name: string, value: number): void {
   }
 }
 
-/** y = x·W + b over the last dimension. */
+/**
+ * A stage y = x·W + b over the last dimension (one fused kernel), W initialised normal with
+ * std √(1/inputs), b zeros: the building block of the model builders, for your own chains too.
+ * @example
+ * ```ts
+ * import { linearStage } from "@remat/core";
+ * const head = linearStage("head", 64, 10); // [..., 64] → [..., 10]
+ * ```
+ */
 export function linearStage(name: string, inputs: number, outputs: number): Stage {
   return {
     name,
