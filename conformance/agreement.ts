@@ -71,6 +71,33 @@ const CASES: Record<KernelName, ReadonlyArray<Case>> = {
   bceLogitsBackward: [
     (bk, i) => [bk.kernels.bceLogitsBackward(i.f32([200], -30, 30), i.f32([200], 0, 1), i.f32([200]))],
   ],
+  conv2d: [{ stride: 1, padding: 1, dilation: 1 }, { stride: 2, padding: 0, dilation: 2 }].map(
+    (g) => (bk: Backend, i: Inputs) => [bk.kernels.conv2d(i.f32([2, 3, 9, 8]), i.f32([4, 3, 3, 3]), g)],
+  ),
+  conv2dBackwardInput: [(bk, i) => [
+    bk.kernels.conv2dBackwardInput(i.f32([2, 4, 5, 4]), i.f32([4, 3, 3, 3]), {
+      stride: 2,
+      padding: 1,
+      dilation: 1,
+    }, [
+      2,
+      3,
+      9,
+      8,
+    ]),
+  ]],
+  conv2dBackwardFilter: [(bk, i) => [
+    bk.kernels.conv2dBackwardFilter(i.f32([2, 3, 9, 8]), i.f32([2, 4, 5, 4]), {
+      stride: 2,
+      padding: 1,
+      dilation: 1,
+    }, [
+      4,
+      3,
+      3,
+      3,
+    ]),
+  ]],
   sumAxis: [0, 1, 2].map((axis) => (bk: Backend, i: Inputs) => [bk.kernels.sumAxis(i.f32([5, 37, 6]), axis)]),
   broadcastAxis: [0, 1, 2].map((axis) => (bk: Backend, i: Inputs) => {
     const shape = [5, 37, 6];

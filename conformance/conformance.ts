@@ -10,6 +10,7 @@ import { dropoutTests } from "./conformance_dropout.ts";
 import { forwardTests } from "./conformance_forward.ts";
 import { linearTests } from "./conformance_linear.ts";
 import { mathTests } from "./conformance_math.ts";
+import { convTests } from "./conformance_conv.ts";
 import { optimizerTests } from "./conformance_optim.ts";
 
 /**
@@ -33,6 +34,7 @@ export function runKernelConformance(name: string, makeBackend: MakeBackend): vo
     describe("backward", () => backwardTests(makeBackend));
     describe("fused linear", () => linearTests(makeBackend));
     describe("math for losses", () => mathTests(makeBackend));
+    describe("convolution", () => convTests(makeBackend));
     describe("dropout", () => dropoutTests(makeBackend));
     describe("optimizers", () => optimizerTests(makeBackend));
     describe("determinism and memory", () => determinismTests(makeBackend));

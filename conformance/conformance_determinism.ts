@@ -15,6 +15,8 @@ interface Case {
 }
 
 const M = 19, N = 23, K = 17;
+/** A strided, padded convolution: x [2, 3, 9, 8] and w [4, 3, 3, 3] give [2, 4, 5, 4]. */
+const CONV = { stride: 2, padding: 1, dilation: 1 } as const;
 const B = 2, T = 7, D = 6, H = 2;
 
 /** Builds every kernel's case; typed by kernel name so a kernel without one fails to compile. */
@@ -67,6 +69,19 @@ function cases(s: Scope, r: Rng): { readonly [K in KernelName]: () => Case } {
       return { inputs: [z, t, dy], run: () => [s.own(k.bceLogitsBackward(z, t, dy))] };
     },
     sumAxis: one((a) => k.sumAxis(a, 0)),
+    conv2d: () => {
+      const a = s.f32(r.values(2 * 3 * 9 * 8), [2, 3, 9, 8]), w = s.f32(r.values(4 * 27), [4, 3, 3, 3]);
+      return { inputs: [a, w], run: () => [s.own(k.conv2d(a, w, CONV))] };
+    },
+    conv2dBackwardInput: () => {
+      const dy = s.f32(r.values(2 * 4 * 5 * 4), [2, 4, 5, 4]), w = s.f32(r.values(4 * 27), [4, 3, 3, 3]);
+      return { inputs: [dy, w], run: () => [s.own(k.conv2dBackwardInput(dy, w, CONV, [2, 3, 9, 8]))] };
+    },
+    conv2dBackwardFilter: () => {
+      const a = s.f32(r.values(2 * 3 * 9 * 8), [2, 3, 9, 8]),
+        dy = s.f32(r.values(2 * 4 * 5 * 4), [2, 4, 5, 4]);
+      return { inputs: [a, dy], run: () => [s.own(k.conv2dBackwardFilter(a, dy, CONV, [4, 3, 3, 3]))] };
+    },
     broadcastAxis: () => {
       const a = s.f32(r.values(N), [N]);
       return { inputs: [a], run: () => [s.own(k.broadcastAxis(a, [M, N], 0))] };

@@ -3,7 +3,8 @@
  * widths (linear, tanh, residual with or without dropout, layer norm, gelu+dropout, silu,
  * softplus), ending in cross-entropy or a loss on f32 targets (mean squared, L1, binary
  * cross-entropy with logits, or a user-written weighted loss with a constant), a third of them
- * with a user-defined op (`user_op.ts`) after one stage, plus small GPTs.
+ * with a user-defined op (`user_op.ts`) after one stage, plus small GPTs and small conv nets
+ * (`random_convnets.ts`).
  * @module
  */
 import fc from "fast-check";
@@ -18,6 +19,7 @@ import {
   mseLoss,
   sequential,
 } from "@remat/core";
+import { arbitraryConvChain } from "./random_convnets.ts";
 import { withUserOp } from "./user_op.ts";
 
 const width = fc.integer({ min: 1, max: 6 });
@@ -110,13 +112,17 @@ export function arbitraryChain(minStages = 1, maxStages = 24): fc.Arbitrary<Chai
     return { ...chain, name: `${chain.name} with a user op at ${at}`, stages };
   });
   const small = fc.record({
-    layers: fc.integer({ min: 1, max: Math.max(1, Math.min(3, maxStages - 2)) }),
+    layers: fc.integer({
+      min: Math.max(1, minStages - 2),
+      max: Math.max(1, minStages - 2, Math.min(3, maxStages - 2)),
+    }),
     heads: fc.integer({ min: 1, max: 2 }),
     seqLen: fc.integer({ min: 1, max: 3 }),
     vocab: fc.integer({ min: 2, max: 5 }),
     dropout: fc.constantFrom(0, 0.2),
   }).map((c) => gpt({ ...c, dModel: 2 * c.heads, hidden: 4 * c.heads }));
+  const conv = arbitraryConvChain(minStages, Math.min(maxStages, 6));
   return maxStages >= 3 && minStages <= 5
-    ? fc.oneof({ arbitrary: seq, weight: 3 }, { arbitrary: small, weight: 1 })
+    ? fc.oneof({ arbitrary: seq, weight: 3 }, { arbitrary: small, weight: 1 }, { arbitrary: conv, weight: 1 })
     : seq;
 }

@@ -7,6 +7,7 @@
  * gelu and dropout backwards, which write over `dy` when the caller says it holds it alone.
  * @module
  */
+import type { ConvGeometry } from "./ops/conv.ts";
 import type { Shape, Tensor } from "./tensor.ts";
 
 /** Operand layout for `matmul`. */
@@ -98,6 +99,12 @@ export interface KernelSignatures {
    * (x holds size(shape)/shape[axis] elements): the adjoint of `sumAxis`.
    */
   broadcastAxis(x: Tensor, shape: Shape, axis: number): Tensor;
+  /** 2-D convolution, NCHW: x [N, C, H, W], w [K, C, kh, kw] → [N, K, Ho, Wo]; sums over (c, i, j) in order. */
+  conv2d(x: Tensor, w: Tensor, g: ConvGeometry): Tensor;
+  /** ∂x of conv2d, of shape `xShape`, each element gathered over (k, i, j) in order. */
+  conv2dBackwardInput(dy: Tensor, w: Tensor, g: ConvGeometry, xShape: Shape): Tensor;
+  /** ∂w of conv2d, of shape `wShape`, each element summed over (n, oh, ow) in order. */
+  conv2dBackwardFilter(x: Tensor, dy: Tensor, g: ConvGeometry, wShape: Shape): Tensor;
   /** y[r, j] = x[r, j] + bias[j]; x [..., N], bias [N]. */
   biasAdd(x: Tensor, bias: Tensor): Tensor;
   /** s[j] = Σ_r x[r, j] over all leading rows, r ascending; x [..., N] → [N]. */
@@ -197,6 +204,9 @@ const KERNEL_SET: Readonly<Record<KernelName, true>> = {
   bceLogitsBackward: true,
   sumAxis: true,
   broadcastAxis: true,
+  conv2d: true,
+  conv2dBackwardInput: true,
+  conv2dBackwardFilter: true,
   biasAdd: true,
   sumRows: true,
   relu: true,

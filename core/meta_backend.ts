@@ -7,6 +7,7 @@
  */
 import type { Backend } from "./backend.ts";
 import type { KernelTable } from "./kernels.ts";
+import { conv2dShape } from "./ops/conv.ts";
 import { checkUserKernelCall, type UserKernel, type UserKernelCall } from "./user_kernel.ts";
 import { MemoryAccountant, type MemoryKind } from "./memory.ts";
 import { type DType, type HostArray, reducedShape, type Shape, sizeOf, Storage, Tensor } from "./tensor.ts";
@@ -89,6 +90,9 @@ function metaKernels(b: MetaBackend): KernelTable {
     bceLogitsBackward: (_z, _t, dy) => like(dy),
     sumAxis: (x, axis) => f32(reducedShape(x.shape, axis)),
     broadcastAxis: (_x, shape) => f32(shape),
+    conv2d: (x, w, g) => f32(conv2dShape(x.shape, w.shape, g)),
+    conv2dBackwardInput: (_dy, _w, _g, xShape) => f32(xShape),
+    conv2dBackwardFilter: (_x, _dy, _g, wShape) => f32(wShape),
     biasAdd: like,
     linear: (x, w, _b, act) => {
       const z = act === "gelu" ? f32([x.shape[0]!, w.shape[1]!]) : null;

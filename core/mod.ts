@@ -26,6 +26,7 @@ export type { LayernormAttrs } from "./ops/normalise.ts";
 export type { ReshapeAttrs } from "./ops/shape.ts";
 export type { ScalarAttrs } from "./ops/math.ts";
 export { type SumAttrs, sumAxes } from "./ops/reduce.ts";
+export * from "./ops/conv.ts";
 export * from "./losses.ts";
 export * from "./tape.ts";
 export * from "./recorder.ts";

@@ -6,6 +6,7 @@
 import type { Backend } from "./backend.ts";
 import type { Activation, MatmulOptions } from "./kernels.ts";
 import type { AttentionAttrs } from "./ops/attention.ts";
+import type { Conv2dAttrs } from "./ops/conv.ts";
 import { OPS } from "./ops/registry.ts";
 import { checkInputs, type Op } from "./ops/op.ts";
 import { sumAxes } from "./ops/reduce.ts";
@@ -169,6 +170,10 @@ export class Recorder {
   /** Mean cross-entropy of `logits` against integer `labels`: a scalar [1]. */
   crossEntropy(logits: Tensor, labels: Tensor): Tensor {
     return this.apply(OPS.crossEntropy, [logits, labels], undefined);
+  }
+  /** 2-D convolution of x [N, C, H, W] with filters w [K, C, kh, kw] (NCHW; stride, padding, dilation). */
+  conv2d(x: Tensor, w: Tensor, attrs: Conv2dAttrs = {}): Tensor {
+    return this.apply(OPS.conv2d, [x, w], attrs);
   }
   /** c = a − b, same shapes. */
   sub(a: Tensor, b: Tensor): Tensor {

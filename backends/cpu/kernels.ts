@@ -6,6 +6,7 @@
 import type { KernelTable } from "@remat/core";
 import { attentionKernels } from "./attention.ts";
 import { axisKernels } from "./axis.ts";
+import { convKernels } from "./conv.ts";
 import type { CpuBackend } from "./cpu_backend.ts";
 import { crossEntropyKernels } from "./cross_entropy.ts";
 import { dropoutKernels } from "./dropout.ts";
@@ -35,6 +36,7 @@ export function makeCpuKernels(backend: CpuBackend): KernelTable {
     ...elementwiseKernels(backend),
     ...mathKernels(backend),
     ...axisKernels(backend),
+    ...convKernels(backend),
     ...rowKernels(backend),
     ...softmaxKernels(backend),
     ...layernormKernels(backend),

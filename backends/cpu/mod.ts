@@ -17,6 +17,8 @@ export type {
   Activation,
   AdamWHyper,
   Backend,
+  Conv2dAttrs,
+  ConvGeometry,
   DType,
   HostArray,
   Kernel,

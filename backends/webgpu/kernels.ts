@@ -7,6 +7,7 @@ import type { KernelTable } from "@remat/core";
 import { elementwiseKernels } from "./kernels/elementwise.ts";
 import { attentionKernels } from "./kernels/attention.ts";
 import { axisKernels } from "./kernels/axis.ts";
+import { convKernels } from "./kernels/conv.ts";
 import { mathKernels } from "./kernels/math.ts";
 import { crossEntropyKernels } from "./kernels/cross_entropy.ts";
 import { dropoutKernels } from "./kernels/dropout.ts";
@@ -29,6 +30,7 @@ export function makeWebGpuKernels(backend: WebGpuBackend): KernelTable {
     ...elementwiseKernels(backend),
     ...mathKernels(backend),
     ...axisKernels(backend),
+    ...convKernels(backend),
     ...matmulKernels(backend),
     ...linearKernels(backend),
     ...transposeKernels(backend),

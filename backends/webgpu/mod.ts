@@ -26,6 +26,8 @@ export type {
   Backend,
   BackendUnavailable,
   BackendUnavailableBase,
+  Conv2dAttrs,
+  ConvGeometry,
   DType,
   HostArray,
   InvalidArgument,

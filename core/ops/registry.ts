@@ -4,6 +4,7 @@
  */
 import { InvalidArgument, UnknownOp } from "../errors.ts";
 import { attention } from "./attention.ts";
+import { conv2d } from "./conv.ts";
 import { crossEntropy } from "./cross_entropy.ts";
 import { dropout } from "./dropout.ts";
 import { add, gelu, mul, relu, tanh } from "./elementwise.ts";
@@ -43,6 +44,7 @@ export const OPS = {
   abs,
   bceWithLogits,
   sum,
+  conv2d,
 } as const;
 
 /** Name of an op of the core set. */

@@ -35,6 +35,8 @@ export type {
   Backend,
   BackwardOptions,
   Chain,
+  Conv2dAttrs,
+  ConvGeometry,
   Cost,
   Dataset,
   DType,

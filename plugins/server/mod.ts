@@ -30,6 +30,8 @@ export type {
   Backend,
   BackwardOptions,
   Chain,
+  Conv2dAttrs,
+  ConvGeometry,
   Cost,
   DType,
   ForwardResult,

@@ -1,0 +1,103 @@
+/**
+ * Small random convolutional chains for the suites: NCHW images through conv2d stages (3×3 or
+ * 1×1 filters, stride 1 or 2, "same" padding, relu or a user op after), then a flattening
+ * linear head and cross-entropy.
+ * @module
+ */
+import fc from "fast-check";
+import {
+  type Chain,
+  convGeometry,
+  convOutputSize,
+  crossEntropyLoss,
+  type Shape,
+  type Stage,
+} from "@remat/core";
+import { isruOp } from "./user_op.ts";
+
+/** One conv stage's choices. */
+interface ConvSpec {
+  readonly out: number;
+  readonly kernel: 1 | 3;
+  readonly stride: 1 | 2;
+  readonly activation: "relu" | "isru";
+}
+
+function convStage(name: string, inChannels: number, spec: ConvSpec): Stage {
+  const g = convGeometry({ stride: spec.stride, padding: spec.kernel >> 1 });
+  return {
+    name,
+    kind: "conv",
+    params: [{
+      name: "w",
+      shape: [spec.out, inChannels, spec.kernel, spec.kernel],
+      init: { kind: "normal", std: Math.sqrt(2 / (inChannels * spec.kernel * spec.kernel)) },
+    }],
+    output: (s: Shape) => ({
+      shape: [s[0]!, spec.out, convOutputSize(s[2]!, spec.kernel, g), convOutputSize(s[3]!, spec.kernel, g)],
+      dtype: "f32",
+    }),
+    forward: (ctx, x, [w]) => {
+      const y = ctx.conv2d(x, w!, g);
+      return spec.activation === "relu" ? ctx.relu(y) : ctx.apply(isruOp, [y], undefined);
+    },
+  };
+}
+
+function flattenHead(features: number, classes: number): Stage {
+  return {
+    name: "head",
+    kind: "flatten-linear",
+    params: [
+      { name: "w", shape: [features, classes], init: { kind: "normal", std: Math.sqrt(1 / features) } },
+      { name: "b", shape: [classes], init: { kind: "zeros" } },
+    ],
+    output: (s: Shape) => ({ shape: [s[0]!, classes], dtype: "f32" }),
+    forward: (ctx, x, [w, b]) => ctx.linear(ctx.reshape(x, [x.shape[0]!, features]), w!, b!),
+  };
+}
+
+/**
+ * Convolutional chains of `minStages`..`maxStages` stages (the head included; at least 2).
+ * @example
+ * ```ts
+ * import fc from "fast-check";
+ * import { arbitraryConvChain } from "@remat/conformance";
+ * const [chain] = fc.sample(arbitraryConvChain(2, 5), 1);
+ * ```
+ */
+export function arbitraryConvChain(minStages = 2, maxStages = 6): fc.Arbitrary<Chain> {
+  const spec = fc.record({
+    out: fc.integer({ min: 1, max: 3 }),
+    kernel: fc.constantFrom(1 as const, 3 as const),
+    stride: fc.constantFrom(1 as const, 1 as const, 2 as const),
+    activation: fc.constantFrom("relu" as const, "isru" as const),
+  });
+  return fc.record({
+    channels: fc.integer({ min: 1, max: 2 }),
+    size: fc.integer({ min: 3, max: 6 }),
+    classes: fc.integer({ min: 2, max: 3 }),
+    convs: fc.array(spec, {
+      minLength: Math.max(1, minStages - 1),
+      maxLength: Math.max(1, minStages - 1, maxStages - 1),
+    }),
+  }).map(({ channels, size, classes, convs }) => {
+    let shape: Shape = [1, channels, size, size];
+    const stages: Stage[] = convs.map((c, i) => {
+      const s = convStage(`conv${i}`, shape[1]!, c);
+      shape = s.output(shape).shape;
+      return s;
+    });
+    stages.push(flattenHead(shape[1]! * shape[2]! * shape[3]!, classes));
+    return {
+      name: `convnet(${
+        convs.map((c) => `${c.kernel}x${c.kernel}/${c.stride}→${c.out} ${c.activation}`).join(", ")
+      })`,
+      stages,
+      loss: crossEntropyLoss,
+      input: { shape: [channels, size, size], dtype: "f32" as const },
+      target: { shape: [], dtype: "i32" as const },
+      config: { model: "convnet", classes },
+    };
+  });
+}
