@@ -98,6 +98,19 @@ const CASES: Record<KernelName, ReadonlyArray<Case>> = {
       3,
     ]),
   ]],
+  maxPool2d: [{ kernel: 2, stride: 2, padding: 0 }, { kernel: 3, stride: 2, padding: 1 }].map(
+    (g) => (bk: Backend, i: Inputs) => Object.values(bk.kernels.maxPool2d(i.f32([2, 3, 9, 8]), g)),
+  ),
+  maxPool2dBackward: [(bk, i) => {
+    const g = { kernel: 3, stride: 2, padding: 1 };
+    const { y, argmax } = bk.kernels.maxPool2d(i.f32([2, 3, 9, 8]), g);
+    y.release();
+    return [bk.kernels.maxPool2dBackward(i.f32([2, 3, 5, 4]), argmax, g, [2, 3, 9, 8]), argmax];
+  }],
+  avgPool2d: [(bk, i) => [bk.kernels.avgPool2d(i.f32([2, 3, 9, 8]), { kernel: 3, stride: 2, padding: 1 })]],
+  avgPool2dBackward: [(bk, i) => [
+    bk.kernels.avgPool2dBackward(i.f32([2, 3, 5, 4]), { kernel: 3, stride: 2, padding: 1 }, [2, 3, 9, 8]),
+  ]],
   sumAxis: [0, 1, 2].map((axis) => (bk: Backend, i: Inputs) => [bk.kernels.sumAxis(i.f32([5, 37, 6]), axis)]),
   broadcastAxis: [0, 1, 2].map((axis) => (bk: Backend, i: Inputs) => {
     const shape = [5, 37, 6];

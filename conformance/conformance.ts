@@ -11,6 +11,7 @@ import { forwardTests } from "./conformance_forward.ts";
 import { linearTests } from "./conformance_linear.ts";
 import { mathTests } from "./conformance_math.ts";
 import { convTests } from "./conformance_conv.ts";
+import { poolTests } from "./conformance_pool.ts";
 import { optimizerTests } from "./conformance_optim.ts";
 
 /**
@@ -35,6 +36,7 @@ export function runKernelConformance(name: string, makeBackend: MakeBackend): vo
     describe("fused linear", () => linearTests(makeBackend));
     describe("math for losses", () => mathTests(makeBackend));
     describe("convolution", () => convTests(makeBackend));
+    describe("pooling", () => poolTests(makeBackend));
     describe("dropout", () => dropoutTests(makeBackend));
     describe("optimizers", () => optimizerTests(makeBackend));
     describe("determinism and memory", () => determinismTests(makeBackend));

@@ -17,6 +17,8 @@ interface Case {
 const M = 19, N = 23, K = 17;
 /** A strided, padded convolution: x [2, 3, 9, 8] and w [4, 3, 3, 3] give [2, 4, 5, 4]. */
 const CONV = { stride: 2, padding: 1, dilation: 1 } as const;
+/** A padded, overlapping pooling window: x [2, 3, 9, 8] gives [2, 3, 5, 4]. */
+const POOL = { kernel: 3, stride: 2, padding: 1 } as const;
 const B = 2, T = 7, D = 6, H = 2;
 
 /** Builds every kernel's case; typed by kernel name so a kernel without one fails to compile. */
@@ -76,6 +78,28 @@ function cases(s: Scope, r: Rng): { readonly [K in KernelName]: () => Case } {
     conv2dBackwardInput: () => {
       const dy = s.f32(r.values(2 * 4 * 5 * 4), [2, 4, 5, 4]), w = s.f32(r.values(4 * 27), [4, 3, 3, 3]);
       return { inputs: [dy, w], run: () => [s.own(k.conv2dBackwardInput(dy, w, CONV, [2, 3, 9, 8]))] };
+    },
+    maxPool2d: () => {
+      const a = s.f32(r.values(2 * 3 * 9 * 8), [2, 3, 9, 8]);
+      return { inputs: [a], run: () => s.own(Object.values(k.maxPool2d(a, POOL))) };
+    },
+    maxPool2dBackward: () => {
+      const a = s.f32(r.values(2 * 3 * 9 * 8), [2, 3, 9, 8]),
+        dy = s.f32(r.values(2 * 3 * 5 * 4), [2, 3, 5, 4]);
+      const { y, argmax } = k.maxPool2d(a, POOL);
+      s.own([y, argmax]);
+      return {
+        inputs: [dy, argmax],
+        run: () => [s.own(k.maxPool2dBackward(dy, argmax, POOL, [2, 3, 9, 8]))],
+      };
+    },
+    avgPool2d: () => {
+      const a = s.f32(r.values(2 * 3 * 9 * 8), [2, 3, 9, 8]);
+      return { inputs: [a], run: () => [s.own(k.avgPool2d(a, POOL))] };
+    },
+    avgPool2dBackward: () => {
+      const dy = s.f32(r.values(2 * 3 * 5 * 4), [2, 3, 5, 4]);
+      return { inputs: [dy], run: () => [s.own(k.avgPool2dBackward(dy, POOL, [2, 3, 9, 8]))] };
     },
     conv2dBackwardFilter: () => {
       const a = s.f32(r.values(2 * 3 * 9 * 8), [2, 3, 9, 8]),

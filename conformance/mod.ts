@@ -70,6 +70,8 @@ export type {
   Plan,
   PlanSummary,
   PlanTarget,
+  Pool2dAttrs,
+  PoolGeometry,
   Profile,
   Recorder,
   RecorderKey,

@@ -1,7 +1,7 @@
 /**
  * Small random convolutional chains for the suites: NCHW images through conv2d stages (3×3 or
- * 1×1 filters, stride 1 or 2, "same" padding, relu or a user op after), then a flattening
- * linear head and cross-entropy.
+ * 1×1 filters, stride 1 or 2, "same" padding, relu or a user op after, then max or average
+ * pooling or none), then a flattening or global-average-pooling linear head and cross-entropy.
  * @module
  */
 import fc from "fast-check";
@@ -10,6 +10,8 @@ import {
   convGeometry,
   convOutputSize,
   crossEntropyLoss,
+  pool2dShape,
+  poolGeometry,
   type Shape,
   type Stage,
 } from "@remat/core";
@@ -21,7 +23,11 @@ interface ConvSpec {
   readonly kernel: 1 | 3;
   readonly stride: 1 | 2;
   readonly activation: "relu" | "isru";
+  /** A 2×2 pooling after the activation (when the map is at least 2×2). */
+  readonly pool: "none" | "max" | "avg";
 }
+
+const POOL = poolGeometry({ kernel: 2 });
 
 function convStage(name: string, inChannels: number, spec: ConvSpec): Stage {
   const g = convGeometry({ stride: spec.stride, padding: spec.kernel >> 1 });
@@ -33,14 +39,39 @@ function convStage(name: string, inChannels: number, spec: ConvSpec): Stage {
       shape: [spec.out, inChannels, spec.kernel, spec.kernel],
       init: { kind: "normal", std: Math.sqrt(2 / (inChannels * spec.kernel * spec.kernel)) },
     }],
-    output: (s: Shape) => ({
-      shape: [s[0]!, spec.out, convOutputSize(s[2]!, spec.kernel, g), convOutputSize(s[3]!, spec.kernel, g)],
-      dtype: "f32",
-    }),
+    output: (s: Shape) => {
+      const conv = [
+        s[0]!,
+        spec.out,
+        convOutputSize(s[2]!, spec.kernel, g),
+        convOutputSize(s[3]!, spec.kernel, g),
+      ];
+      return { shape: pools(spec, conv) ? pool2dShape(conv, POOL) : conv, dtype: "f32" };
+    },
     forward: (ctx, x, [w]) => {
       const y = ctx.conv2d(x, w!, g);
-      return spec.activation === "relu" ? ctx.relu(y) : ctx.apply(isruOp, [y], undefined);
+      const a = spec.activation === "relu" ? ctx.relu(y) : ctx.apply(isruOp, [y], undefined);
+      if (!pools(spec, a.shape)) return a;
+      return spec.pool === "max" ? ctx.maxPool2d(a, POOL) : ctx.avgPool2d(a, POOL);
     },
+  };
+}
+
+function pools(spec: ConvSpec, shape: Shape): boolean {
+  return spec.pool !== "none" && shape[2]! >= 2 && shape[3]! >= 2;
+}
+
+/** Global average pooling over H and W, then a linear layer. */
+function globalPoolHead(channels: number, classes: number): Stage {
+  return {
+    name: "head",
+    kind: "gap-linear",
+    params: [
+      { name: "w", shape: [channels, classes], init: { kind: "normal", std: Math.sqrt(1 / channels) } },
+      { name: "b", shape: [classes], init: { kind: "zeros" } },
+    ],
+    output: (s: Shape) => ({ shape: [s[0]!, classes], dtype: "f32" }),
+    forward: (ctx, x, [w, b]) => ctx.linear(ctx.globalAvgPool(x), w!, b!),
   };
 }
 
@@ -72,27 +103,33 @@ export function arbitraryConvChain(minStages = 2, maxStages = 6): fc.Arbitrary<C
     kernel: fc.constantFrom(1 as const, 3 as const),
     stride: fc.constantFrom(1 as const, 1 as const, 2 as const),
     activation: fc.constantFrom("relu" as const, "isru" as const),
+    pool: fc.constantFrom("none" as const, "none" as const, "max" as const, "avg" as const),
   });
   return fc.record({
     channels: fc.integer({ min: 1, max: 2 }),
     size: fc.integer({ min: 3, max: 6 }),
     classes: fc.integer({ min: 2, max: 3 }),
+    globalPool: fc.boolean(),
     convs: fc.array(spec, {
       minLength: Math.max(1, minStages - 1),
       maxLength: Math.max(1, minStages - 1, maxStages - 1),
     }),
-  }).map(({ channels, size, classes, convs }) => {
+  }).map(({ channels, size, classes, globalPool, convs }) => {
     let shape: Shape = [1, channels, size, size];
     const stages: Stage[] = convs.map((c, i) => {
       const s = convStage(`conv${i}`, shape[1]!, c);
       shape = s.output(shape).shape;
       return s;
     });
-    stages.push(flattenHead(shape[1]! * shape[2]! * shape[3]!, classes));
+    stages.push(
+      globalPool
+        ? globalPoolHead(shape[1]!, classes)
+        : flattenHead(shape[1]! * shape[2]! * shape[3]!, classes),
+    );
     return {
       name: `convnet(${
-        convs.map((c) => `${c.kernel}x${c.kernel}/${c.stride}→${c.out} ${c.activation}`).join(", ")
-      })`,
+        convs.map((c) => `${c.kernel}x${c.kernel}/${c.stride}→${c.out} ${c.activation} ${c.pool}`).join(", ")
+      }${globalPool ? ", global pool" : ""})`,
       stages,
       loss: crossEntropyLoss,
       input: { shape: [channels, size, size], dtype: "f32" as const },

@@ -8,6 +8,7 @@
  * @module
  */
 import type { ConvGeometry } from "./ops/conv.ts";
+import type { PoolGeometry } from "./ops/pool.ts";
 import type { Shape, Tensor } from "./tensor.ts";
 
 /** Operand layout for `matmul`. */
@@ -105,6 +106,17 @@ export interface KernelSignatures {
   conv2dBackwardInput(dy: Tensor, w: Tensor, g: ConvGeometry, xShape: Shape): Tensor;
   /** ∂w of conv2d, of shape `wShape`, each element summed over (n, oh, ow) in order. */
   conv2dBackwardFilter(x: Tensor, dy: Tensor, g: ConvGeometry, wShape: Shape): Tensor;
+  /**
+   * Max pooling, NCHW: y [N, C, Ho, Wo] and argmax, i32 of y's shape, the flat index h·W + w in
+   * its plane of each window's first maximum (row-major; padded positions never win).
+   */
+  maxPool2d(x: Tensor, g: PoolGeometry): { y: Tensor; argmax: Tensor };
+  /** ∂x of max pooling, of shape `xShape`: each element gathers dy over the windows whose argmax it is. */
+  maxPool2dBackward(dy: Tensor, argmax: Tensor, g: PoolGeometry, xShape: Shape): Tensor;
+  /** Average pooling, NCHW: the window sum (in row-major order) divided by kernel². */
+  avgPool2d(x: Tensor, g: PoolGeometry): Tensor;
+  /** ∂x of average pooling, of shape `xShape`: Σ over the windows holding each element of dy/kernel². */
+  avgPool2dBackward(dy: Tensor, g: PoolGeometry, xShape: Shape): Tensor;
   /** y[r, j] = x[r, j] + bias[j]; x [..., N], bias [N]. */
   biasAdd(x: Tensor, bias: Tensor): Tensor;
   /** s[j] = Σ_r x[r, j] over all leading rows, r ascending; x [..., N] → [N]. */
@@ -207,6 +219,10 @@ const KERNEL_SET: Readonly<Record<KernelName, true>> = {
   conv2d: true,
   conv2dBackwardInput: true,
   conv2dBackwardFilter: true,
+  maxPool2d: true,
+  maxPool2dBackward: true,
+  avgPool2d: true,
+  avgPool2dBackward: true,
   biasAdd: true,
   sumRows: true,
   relu: true,

@@ -8,6 +8,7 @@
 import type { Backend } from "./backend.ts";
 import type { KernelTable } from "./kernels.ts";
 import { conv2dShape } from "./ops/conv.ts";
+import { pool2dShape } from "./ops/pool.ts";
 import { checkUserKernelCall, type UserKernel, type UserKernelCall } from "./user_kernel.ts";
 import { MemoryAccountant, type MemoryKind } from "./memory.ts";
 import { type DType, type HostArray, reducedShape, type Shape, sizeOf, Storage, Tensor } from "./tensor.ts";
@@ -93,6 +94,13 @@ function metaKernels(b: MetaBackend): KernelTable {
     conv2d: (x, w, g) => f32(conv2dShape(x.shape, w.shape, g)),
     conv2dBackwardInput: (_dy, _w, _g, xShape) => f32(xShape),
     conv2dBackwardFilter: (_x, _dy, _g, wShape) => f32(wShape),
+    maxPool2d: (x, g) => ({
+      y: f32(pool2dShape(x.shape, g)),
+      argmax: b.alloc(pool2dShape(x.shape, g), "i32"),
+    }),
+    maxPool2dBackward: (_dy, _argmax, _g, xShape) => f32(xShape),
+    avgPool2d: (x, g) => f32(pool2dShape(x.shape, g)),
+    avgPool2dBackward: (_dy, _g, xShape) => f32(xShape),
     biasAdd: like,
     linear: (x, w, _b, act) => {
       const z = act === "gelu" ? f32([x.shape[0]!, w.shape[1]!]) : null;

@@ -27,6 +27,7 @@ export type { ReshapeAttrs } from "./ops/shape.ts";
 export type { ScalarAttrs } from "./ops/math.ts";
 export { type SumAttrs, sumAxes } from "./ops/reduce.ts";
 export * from "./ops/conv.ts";
+export * from "./ops/pool.ts";
 export * from "./losses.ts";
 export * from "./tape.ts";
 export * from "./recorder.ts";

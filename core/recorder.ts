@@ -7,6 +7,7 @@ import type { Backend } from "./backend.ts";
 import type { Activation, MatmulOptions } from "./kernels.ts";
 import type { AttentionAttrs } from "./ops/attention.ts";
 import type { Conv2dAttrs } from "./ops/conv.ts";
+import type { Pool2dAttrs } from "./ops/pool.ts";
 import { OPS } from "./ops/registry.ts";
 import { checkInputs, type Op } from "./ops/op.ts";
 import { sumAxes } from "./ops/reduce.ts";
@@ -174,6 +175,19 @@ export class Recorder {
   /** 2-D convolution of x [N, C, H, W] with filters w [K, C, kh, kw] (NCHW; stride, padding, dilation). */
   conv2d(x: Tensor, w: Tensor, attrs: Conv2dAttrs = {}): Tensor {
     return this.apply(OPS.conv2d, [x, w], attrs);
+  }
+  /** Max pooling of x [N, C, H, W] over kernel×kernel windows (stride default kernel, zero padding). */
+  maxPool2d(x: Tensor, attrs: Pool2dAttrs): Tensor {
+    return this.apply(OPS.maxPool2d, [x], { ...attrs, inputShape: x.shape });
+  }
+  /** Average pooling of x [N, C, H, W] over kernel×kernel windows (padded zeros count). */
+  avgPool2d(x: Tensor, attrs: Pool2dAttrs): Tensor {
+    return this.apply(OPS.avgPool2d, [x], { ...attrs, inputShape: x.shape });
+  }
+  /** The mean of each channel of x [N, C, H, W] over H and W: [N, C]. */
+  globalAvgPool(x: Tensor): Tensor {
+    const [n, c, h, w] = x.shape;
+    return this.mean(this.reshape(x, [n!, c!, h! * w!]), [2]);
   }
   /** c = a − b, same shapes. */
   sub(a: Tensor, b: Tensor): Tensor {

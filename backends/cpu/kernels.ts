@@ -7,6 +7,7 @@ import type { KernelTable } from "@remat/core";
 import { attentionKernels } from "./attention.ts";
 import { axisKernels } from "./axis.ts";
 import { convKernels } from "./conv.ts";
+import { poolKernels } from "./pool.ts";
 import type { CpuBackend } from "./cpu_backend.ts";
 import { crossEntropyKernels } from "./cross_entropy.ts";
 import { dropoutKernels } from "./dropout.ts";
@@ -37,6 +38,7 @@ export function makeCpuKernels(backend: CpuBackend): KernelTable {
     ...mathKernels(backend),
     ...axisKernels(backend),
     ...convKernels(backend),
+    ...poolKernels(backend),
     ...rowKernels(backend),
     ...softmaxKernels(backend),
     ...layernormKernels(backend),

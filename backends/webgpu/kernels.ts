@@ -8,6 +8,7 @@ import { elementwiseKernels } from "./kernels/elementwise.ts";
 import { attentionKernels } from "./kernels/attention.ts";
 import { axisKernels } from "./kernels/axis.ts";
 import { convKernels } from "./kernels/conv.ts";
+import { poolKernels } from "./kernels/pool.ts";
 import { mathKernels } from "./kernels/math.ts";
 import { crossEntropyKernels } from "./kernels/cross_entropy.ts";
 import { dropoutKernels } from "./kernels/dropout.ts";
@@ -31,6 +32,7 @@ export function makeWebGpuKernels(backend: WebGpuBackend): KernelTable {
     ...mathKernels(backend),
     ...axisKernels(backend),
     ...convKernels(backend),
+    ...poolKernels(backend),
     ...matmulKernels(backend),
     ...linearKernels(backend),
     ...transposeKernels(backend),

@@ -40,6 +40,8 @@ export type {
   MemoryAccountant,
   MemoryKind,
   MemoryReport,
+  Pool2dAttrs,
+  PoolGeometry,
   SgdHyper,
   Shape,
   Storage,

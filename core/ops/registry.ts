@@ -5,6 +5,7 @@
 import { InvalidArgument, UnknownOp } from "../errors.ts";
 import { attention } from "./attention.ts";
 import { conv2d } from "./conv.ts";
+import { avgPool2d, maxPool2d } from "./pool.ts";
 import { crossEntropy } from "./cross_entropy.ts";
 import { dropout } from "./dropout.ts";
 import { add, gelu, mul, relu, tanh } from "./elementwise.ts";
@@ -45,6 +46,8 @@ export const OPS = {
   bceWithLogits,
   sum,
   conv2d,
+  maxPool2d,
+  avgPool2d,
 } as const;
 
 /** Name of an op of the core set. */

@@ -63,6 +63,8 @@ export type {
   Plan,
   PlanSummary,
   PlanTarget,
+  Pool2dAttrs,
+  PoolGeometry,
   Profile,
   Recorder,
   RecorderKey,

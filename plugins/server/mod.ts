@@ -51,6 +51,8 @@ export type {
   Op,
   OpCost,
   ParamSpec,
+  Pool2dAttrs,
+  PoolGeometry,
   Recorder,
   RecorderKey,
   SgdHyper,
