@@ -111,6 +111,41 @@ const CASES: Record<KernelName, ReadonlyArray<Case>> = {
   avgPool2dBackward: [(bk, i) => [
     bk.kernels.avgPool2dBackward(i.f32([2, 3, 5, 4]), { kernel: 3, stride: 2, padding: 1 }, [2, 3, 9, 8]),
   ]],
+  batchNorm: [[6, 5], [3, 4, 5, 6]].map((shape) => (bk: Backend, i: Inputs) => {
+    const r = bk.kernels.batchNorm(
+      i.f32(shape, -2, 3),
+      i.f32([shape[1]!], 0.5, 1.5),
+      i.f32([shape[1]!]),
+      1e-5,
+    );
+    return [r.y, r.mean, r.rstd];
+  }),
+  batchNormBackward: [(bk, i) => {
+    const x = i.f32([3, 4, 5, 6], -2, 3), g = i.f32([4], 0.5, 1.5);
+    const f = bk.kernels.batchNorm(x, g, i.f32([4]), 1e-5);
+    f.y.release();
+    const r = bk.kernels.batchNormBackward(x, g, f.mean, f.rstd, i.f32([3, 4, 5, 6]));
+    f.mean.release();
+    f.rstd.release();
+    return [r.dx, r.dgamma, r.dbeta];
+  }],
+  batchNormInference: [(bk, i) => [
+    bk.kernels.batchNormInference(
+      i.f32([3, 4, 5, 6]),
+      i.f32([4]),
+      i.f32([4]),
+      i.f32([4]),
+      i.f32([4], 0.5, 2),
+      1e-5,
+    ),
+  ]],
+  batchNormUpdate: [(bk, i) => {
+    const f = bk.kernels.batchNorm(i.f32([3, 4, 5, 6], -2, 3), i.f32([4]), i.f32([4]), 1e-5);
+    const rm = i.f32([4]), rv = i.f32([4], 0.5, 2);
+    bk.kernels.batchNormUpdate(rm, rv, f.mean, f.rstd, { eps: 1e-5, momentum: 0.1, count: 90 });
+    for (const t of [f.y, f.mean, f.rstd]) t.release();
+    return [rm, rv];
+  }],
   sumAxis: [0, 1, 2].map((axis) => (bk: Backend, i: Inputs) => [bk.kernels.sumAxis(i.f32([5, 37, 6]), axis)]),
   broadcastAxis: [0, 1, 2].map((axis) => (bk: Backend, i: Inputs) => {
     const shape = [5, 37, 6];

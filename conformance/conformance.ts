@@ -12,6 +12,7 @@ import { linearTests } from "./conformance_linear.ts";
 import { mathTests } from "./conformance_math.ts";
 import { convTests } from "./conformance_conv.ts";
 import { poolTests } from "./conformance_pool.ts";
+import { batchNormTests } from "./conformance_batch_norm.ts";
 import { optimizerTests } from "./conformance_optim.ts";
 
 /**
@@ -37,6 +38,7 @@ export function runKernelConformance(name: string, makeBackend: MakeBackend): vo
     describe("math for losses", () => mathTests(makeBackend));
     describe("convolution", () => convTests(makeBackend));
     describe("pooling", () => poolTests(makeBackend));
+    describe("batch norm", () => batchNormTests(makeBackend));
     describe("dropout", () => dropoutTests(makeBackend));
     describe("optimizers", () => optimizerTests(makeBackend));
     describe("determinism and memory", () => determinismTests(makeBackend));

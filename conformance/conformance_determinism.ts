@@ -79,6 +79,47 @@ function cases(s: Scope, r: Rng): { readonly [K in KernelName]: () => Case } {
       const dy = s.f32(r.values(2 * 4 * 5 * 4), [2, 4, 5, 4]), w = s.f32(r.values(4 * 27), [4, 3, 3, 3]);
       return { inputs: [dy, w], run: () => [s.own(k.conv2dBackwardInput(dy, w, CONV, [2, 3, 9, 8]))] };
     },
+    batchNorm: () => {
+      const a = s.f32(r.values(2 * 3 * 9 * 8, -2, 3), [2, 3, 9, 8]), g = s.f32(r.values(3), [3]);
+      const b = s.f32(r.values(3), [3]);
+      return { inputs: [a, g, b], run: () => s.own(Object.values(k.batchNorm(a, g, b, 1e-5))) };
+    },
+    batchNormBackward: () => {
+      const a = s.f32(r.values(2 * 3 * 9 * 8, -2, 3), [2, 3, 9, 8]), g = s.f32(r.values(3), [3]);
+      const dy = s.f32(r.values(2 * 3 * 9 * 8), [2, 3, 9, 8]);
+      const f = k.batchNorm(a, g, s.f32(r.values(3), [3]), 1e-5);
+      s.own([f.y, f.mean, f.rstd]);
+      return {
+        inputs: [a, g, f.mean, f.rstd, dy],
+        run: () => s.own(Object.values(k.batchNormBackward(a, g, f.mean, f.rstd, dy))),
+      };
+    },
+    batchNormInference: () => {
+      const a = s.f32(r.values(2 * 3 * 9 * 8), [2, 3, 9, 8]);
+      const [g, b, m, v] = [
+        s.f32(r.values(3), [3]),
+        s.f32(r.values(3), [3]),
+        s.f32(r.values(3), [3]),
+        s.f32(r.values(3, 0.5, 2), [3]),
+      ];
+      return { inputs: [a, g, b, m, v], run: () => [s.own(k.batchNormInference(a, g, b, m, v, 1e-5))] };
+    },
+    batchNormUpdate: () => {
+      const f = k.batchNorm(
+        s.f32(r.values(2 * 3 * 9 * 8), [2, 3, 9, 8]),
+        s.f32(r.values(3), [3]),
+        s.f32(r.values(3), [3]),
+        1e-5,
+      );
+      s.own([f.y, f.mean, f.rstd]);
+      const [m0, v0] = [r.values(3), r.values(3, 0.5, 2)];
+      const run = () => {
+        const m = s.f32(m0, [3]), v = s.f32(v0, [3]);
+        k.batchNormUpdate(m, v, f.mean, f.rstd, { eps: 1e-5, momentum: 0.1, count: 144 });
+        return [m, v];
+      };
+      return { inputs: [f.mean, f.rstd], run };
+    },
     maxPool2d: () => {
       const a = s.f32(r.values(2 * 3 * 9 * 8), [2, 3, 9, 8]);
       return { inputs: [a], run: () => s.own(Object.values(k.maxPool2d(a, POOL))) };

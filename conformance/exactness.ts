@@ -8,9 +8,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { type Backend, initParams, type Profile, releaseParams, staticProfile } from "@remat/core";
+import {
+  type Backend,
+  type Chain,
+  initParams,
+  type Params,
+  type Profile,
+  releaseParams,
+  staticProfile,
+} from "@remat/core";
+import { arbitraryConvChain } from "./random_convnets.ts";
 import { arbitraryChain } from "./random_chains.ts";
-import { assertStepBits, hostStep, randomBatch, storeAllStep } from "./step_helpers.ts";
+import { assertStepBits, bitEqual, hostStep, randomBatch, storeAllStep } from "./step_helpers.ts";
 import {
   budget,
   optimal,
@@ -102,6 +111,62 @@ export function runStrategyExactness(
     assert.equal(backend.memory.report().activationLive, 0);
     backend.dispose();
   });
+
+  test(`${name}: running statistics after three steps are store-all's bit for bit (one update per step)`, async () => {
+    const backend = await makeBackend();
+    const withNorm = arbitraryConvChain(3, 6).filter((c) =>
+      c.stages.some((s) => s.params.some((p) => p.state))
+    );
+    await fc.assert(
+      fc.asyncProperty(withNorm, fc.nat(999), async (chain, seed) => {
+        const profile = staticProfile(chain, 2);
+        // revolve with one slot recomputes every stage but the last: a second update would show
+        const plans = [storeAll(profile), sqrt(profile), revolve(profile, { slots: 1 })];
+        const states: Float32Array[][] = [];
+        for (const plan of plans) {
+          const params = initParams(chain, backend, seed);
+          try {
+            for (let step = 0; step < 3; step++) {
+              const host = randomBatch(chain, 2, seed + step);
+              await hostStep(plan, { backend, chain, params, host, key: { seed, step } });
+            }
+            states.push(await readState(backend, chain, params));
+          } finally {
+            releaseParams(params);
+          }
+        }
+        for (let i = 1; i < states.length; i++) {
+          states[i]!.forEach((s, j) =>
+            assert.ok(
+              bitEqual(s, states[0]![j]!),
+              `${plans[i]!.strategy} on ${chain.name}: running statistic ${j}`,
+            )
+          );
+        }
+        assert.ok(states[0]!.length > 0, `${chain.name}: no running statistics`);
+        const fresh = initParams(chain, backend, seed);
+        const before = await readState(backend, chain, fresh);
+        releaseParams(fresh);
+        assert.ok(
+          before.some((s, j) => !bitEqual(s, states[0]![j]!)),
+          `${chain.name}: the running statistics moved`,
+        );
+      }),
+      { numRuns: Math.max(4, Math.round(runs / 3)) },
+    );
+    backend.dispose();
+  });
+}
+
+/** Host copies of every state parameter (running statistics) of the chain, in stage order. */
+async function readState(backend: Backend, chain: Chain, params: Params): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (const [i, stage] of chain.stages.entries()) {
+    for (const [j, spec] of stage.params.entries()) {
+      if (spec.state) out.push((await backend.read(params[i]![j]!)) as Float32Array);
+    }
+  }
+  return out;
 }
 
 /**

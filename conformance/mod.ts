@@ -42,6 +42,8 @@ export type {
   AttentionAttrs,
   Backend,
   BackwardOptions,
+  BatchNormAttrs,
+  BatchNormOptions,
   Chain,
   Conv2dAttrs,
   ConvGeometry,

@@ -1,6 +1,6 @@
 /**
  * Small random convolutional chains for the suites: NCHW images through conv2d stages (3×3 or
- * 1×1 filters, stride 1 or 2, "same" padding, relu or a user op after, then max or average
+ * 1×1 filters, stride 1 or 2, "same" padding, batch norm or not, relu or a user op, then max or average
  * pooling or none), then a flattening or global-average-pooling linear head and cross-entropy.
  * @module
  */
@@ -10,10 +10,12 @@ import {
   convGeometry,
   convOutputSize,
   crossEntropyLoss,
+  type ParamSpec,
   pool2dShape,
   poolGeometry,
   type Shape,
   type Stage,
+  type Tensor,
 } from "@remat/core";
 import { isruOp } from "./user_op.ts";
 
@@ -25,6 +27,8 @@ interface ConvSpec {
   readonly activation: "relu" | "isru";
   /** A 2×2 pooling after the activation (when the map is at least 2×2). */
   readonly pool: "none" | "max" | "avg";
+  /** Batch norm between the convolution and the activation. */
+  readonly norm: boolean;
 }
 
 const POOL = poolGeometry({ kernel: 2 });
@@ -34,11 +38,14 @@ function convStage(name: string, inChannels: number, spec: ConvSpec): Stage {
   return {
     name,
     kind: "conv",
-    params: [{
-      name: "w",
-      shape: [spec.out, inChannels, spec.kernel, spec.kernel],
-      init: { kind: "normal", std: Math.sqrt(2 / (inChannels * spec.kernel * spec.kernel)) },
-    }],
+    params: [
+      {
+        name: "w",
+        shape: [spec.out, inChannels, spec.kernel, spec.kernel],
+        init: { kind: "normal", std: Math.sqrt(2 / (inChannels * spec.kernel * spec.kernel)) },
+      },
+      ...(spec.norm ? batchNormParams(spec.out) : []),
+    ],
     output: (s: Shape) => {
       const conv = [
         s[0]!,
@@ -48,13 +55,24 @@ function convStage(name: string, inChannels: number, spec: ConvSpec): Stage {
       ];
       return { shape: pools(spec, conv) ? pool2dShape(conv, POOL) : conv, dtype: "f32" };
     },
-    forward: (ctx, x, [w]) => {
-      const y = ctx.conv2d(x, w!, g);
+    forward: (ctx, x, [w, ...bn]) => {
+      const conv = ctx.conv2d(x, w!, g);
+      const y = spec.norm ? ctx.batchNorm(conv, bn as [Tensor, Tensor, Tensor, Tensor]) : conv;
       const a = spec.activation === "relu" ? ctx.relu(y) : ctx.apply(isruOp, [y], undefined);
       if (!pools(spec, a.shape)) return a;
       return spec.pool === "max" ? ctx.maxPool2d(a, POOL) : ctx.avgPool2d(a, POOL);
     },
   };
+}
+
+/** γ, β and the running mean and variance (model state) of a batch norm over `channels`. */
+function batchNormParams(channels: number): ParamSpec[] {
+  return [
+    { name: "gamma", shape: [channels], init: { kind: "ones" } },
+    { name: "beta", shape: [channels], init: { kind: "zeros" } },
+    { name: "runningMean", shape: [channels], init: { kind: "zeros" }, state: true },
+    { name: "runningVar", shape: [channels], init: { kind: "ones" }, state: true },
+  ];
 }
 
 function pools(spec: ConvSpec, shape: Shape): boolean {
@@ -104,6 +122,7 @@ export function arbitraryConvChain(minStages = 2, maxStages = 6): fc.Arbitrary<C
     stride: fc.constantFrom(1 as const, 1 as const, 2 as const),
     activation: fc.constantFrom("relu" as const, "isru" as const),
     pool: fc.constantFrom("none" as const, "none" as const, "max" as const, "avg" as const),
+    norm: fc.boolean(),
   });
   return fc.record({
     channels: fc.integer({ min: 1, max: 2 }),
@@ -128,7 +147,10 @@ export function arbitraryConvChain(minStages = 2, maxStages = 6): fc.Arbitrary<C
     );
     return {
       name: `convnet(${
-        convs.map((c) => `${c.kernel}x${c.kernel}/${c.stride}→${c.out} ${c.activation} ${c.pool}`).join(", ")
+        convs.map((c) =>
+          `${c.kernel}x${c.kernel}/${c.stride}→${c.out}${c.norm ? " bn" : ""} ${c.activation} ${c.pool}`
+        )
+          .join(", ")
       }${globalPool ? ", global pool" : ""})`,
       stages,
       loss: crossEntropyLoss,

@@ -19,6 +19,12 @@ export interface ParamSpec {
   readonly shape: Shape;
   /** How it is initialised. */
   readonly init: Init;
+  /**
+   * True for model state that is not trained (a batch norm's running statistics): counted as
+   * "state" memory, given no optimizer slots and never changed by an optimizer step; ops update
+   * it themselves, once per training step. Default false.
+   */
+  readonly state?: boolean;
 }
 
 /** One stage of a chain: x_{i+1} = forward(x_i, params). */

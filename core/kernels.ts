@@ -117,6 +117,40 @@ export interface KernelSignatures {
   avgPool2d(x: Tensor, g: PoolGeometry): Tensor;
   /** ∂x of average pooling, of shape `xShape`: Σ over the windows holding each element of dy/kernel². */
   avgPool2dBackward(dy: Tensor, g: PoolGeometry, xShape: Shape): Tensor;
+  /**
+   * Batch norm in training, channel axis 1 of x [N, C, ...]: y = (x − μ)·rstd·γ + β with the
+   * per-channel mean μ and rstd = 1/√(var + eps) (biased variance), each summed over n, then
+   * the remaining positions, in order; mean and rstd are [C].
+   */
+  batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): { y: Tensor; mean: Tensor; rstd: Tensor };
+  /** Gradients of batch norm in training with respect to x, γ and β. */
+  batchNormBackward(
+    x: Tensor,
+    gamma: Tensor,
+    mean: Tensor,
+    rstd: Tensor,
+    dy: Tensor,
+  ): { dx: Tensor; dgamma: Tensor; dbeta: Tensor };
+  /** Batch norm in evaluation: y = (x − running mean)/√(running var + eps)·γ + β. */
+  batchNormInference(
+    x: Tensor,
+    gamma: Tensor,
+    beta: Tensor,
+    mean: Tensor,
+    variance: Tensor,
+    eps: number,
+  ): Tensor;
+  /**
+   * In place: running ← (1 − m)·running + m·batch for the mean and for the variance, the
+   * batch variance unbiased (1/rstd² − eps, times count/(count − 1)).
+   */
+  batchNormUpdate(
+    runningMean: Tensor,
+    runningVar: Tensor,
+    mean: Tensor,
+    rstd: Tensor,
+    o: { readonly eps: number; readonly momentum: number; readonly count: number },
+  ): void;
   /** y[r, j] = x[r, j] + bias[j]; x [..., N], bias [N]. */
   biasAdd(x: Tensor, bias: Tensor): Tensor;
   /** s[j] = Σ_r x[r, j] over all leading rows, r ascending; x [..., N] → [N]. */
@@ -223,6 +257,10 @@ const KERNEL_SET: Readonly<Record<KernelName, true>> = {
   maxPool2dBackward: true,
   avgPool2d: true,
   avgPool2dBackward: true,
+  batchNorm: true,
+  batchNormBackward: true,
+  batchNormInference: true,
+  batchNormUpdate: true,
   biasAdd: true,
   sumRows: true,
   relu: true,

@@ -15,7 +15,8 @@ export type MemoryKind =
   | "temporary"
   | "parameter"
   | "parameterGradient"
-  | "optimizer";
+  | "optimizer"
+  | "state";
 
 /** Kinds that count against the activation budget. */
 export const ACTIVATION_SIDE: ReadonlyArray<MemoryKind> = ["activation", "tape", "gradient", "temporary"];
@@ -28,7 +29,7 @@ export interface MemoryReport {
   readonly activationLive: number;
   /** Highest activation-side total since the last `resetPeak`. */
   readonly activationPeak: number;
-  /** Parameters + parameter gradients + optimizer state, live now. */
+  /** Parameters + parameter gradients + optimizer state + model state (running statistics), live now. */
   readonly stateBytes: number;
 }
 
@@ -42,6 +43,7 @@ function zeroes(): Record<MemoryKind, number> {
     parameter: 0,
     parameterGradient: 0,
     optimizer: 0,
+    state: 0,
   };
 }
 
@@ -133,7 +135,7 @@ export class MemoryAccountant {
       live,
       activationLive: this.#activationLive,
       activationPeak: this.#activationPeak,
-      stateBytes: live.parameter + live.parameterGradient + live.optimizer,
+      stateBytes: live.parameter + live.parameterGradient + live.optimizer + live.state,
     };
   }
 }

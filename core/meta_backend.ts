@@ -101,6 +101,10 @@ function metaKernels(b: MetaBackend): KernelTable {
     maxPool2dBackward: (_dy, _argmax, _g, xShape) => f32(xShape),
     avgPool2d: (x, g) => f32(pool2dShape(x.shape, g)),
     avgPool2dBackward: (_dy, _g, xShape) => f32(xShape),
+    batchNorm: (x, gamma) => ({ y: like(x), mean: like(gamma), rstd: like(gamma) }),
+    batchNormBackward: (x, gamma) => ({ dx: like(x), dgamma: like(gamma), dbeta: like(gamma) }),
+    batchNormInference: like,
+    batchNormUpdate: () => {},
     biasAdd: like,
     linear: (x, w, _b, act) => {
       const z = act === "gelu" ? f32([x.shape[0]!, w.shape[1]!]) : null;

@@ -28,6 +28,7 @@ export type { ScalarAttrs } from "./ops/math.ts";
 export { type SumAttrs, sumAxes } from "./ops/reduce.ts";
 export * from "./ops/conv.ts";
 export * from "./ops/pool.ts";
+export * from "./ops/batch_norm.ts";
 export * from "./losses.ts";
 export * from "./tape.ts";
 export * from "./recorder.ts";

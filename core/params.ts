@@ -32,7 +32,7 @@ export function initParams(chain: Chain, backend: Backend, seed: number): Params
         const stream = si * 1024 + pi;
         for (let i = 0; i < n; i++) host[i] = init.std * normalAt(seed, stream, i);
       }
-      return backend.upload(host, spec.shape, "f32", "parameter");
+      return backend.upload(host, spec.shape, "f32", spec.state ? "state" : "parameter");
     })
   );
 }

@@ -8,6 +8,7 @@ import type { Activation, MatmulOptions } from "./kernels.ts";
 import type { AttentionAttrs } from "./ops/attention.ts";
 import type { Conv2dAttrs } from "./ops/conv.ts";
 import type { Pool2dAttrs } from "./ops/pool.ts";
+import type { BatchNormOptions } from "./ops/batch_norm.ts";
 import { OPS } from "./ops/registry.ts";
 import { checkInputs, type Op } from "./ops/op.ts";
 import { sumAxes } from "./ops/reduce.ts";
@@ -33,6 +34,8 @@ export interface RecorderOptions {
   readonly key: RecorderKey;
   /** Training mode (default true); false for evaluation, where dropout is the identity. */
   readonly training?: boolean;
+  /** Let ops update their state in this forward (default false; a step sets it on a stage's first forward). */
+  readonly updatesState?: boolean;
 }
 
 /**
@@ -58,14 +61,17 @@ export class Recorder {
   readonly recording: boolean;
   /** Where dropout masks are keyed. */
   readonly key: RecorderKey;
-  /** False in evaluation: dropout is the identity. */
+  /** False in evaluation: dropout is the identity, batch norm uses its running statistics. */
   readonly training: boolean;
+  /** True on a stage's first forward of a training step: ops update their state (running statistics). */
+  readonly updatesState: boolean;
 
   /** A recorder running ops on `backend`. */
   constructor(readonly backend: Backend, options: RecorderOptions) {
     this.recording = options.record;
     this.key = options.key;
     this.training = options.training ?? true;
+    this.updatesState = this.training && (options.updatesState ?? false);
   }
 
   /**
@@ -183,6 +189,21 @@ export class Recorder {
   /** Average pooling of x [N, C, H, W] over kernel×kernel windows (padded zeros count). */
   avgPool2d(x: Tensor, attrs: Pool2dAttrs): Tensor {
     return this.apply(OPS.avgPool2d, [x], { ...attrs, inputShape: x.shape });
+  }
+  /**
+   * Batch norm over the channel axis of x [N, C, ...] with scale γ, shift β and the running
+   * statistics (stage parameters declared `state: true`), updated once per training step.
+   */
+  batchNorm(
+    x: Tensor,
+    [gamma, beta, runningMean, runningVar]: readonly [Tensor, Tensor, Tensor, Tensor],
+    options: BatchNormOptions = {},
+  ): Tensor {
+    return this.apply(OPS.batchNorm, [x, gamma, beta, runningMean, runningVar], {
+      ...options,
+      training: this.training,
+      update: this.updatesState,
+    });
   }
   /** The mean of each channel of x [N, C, H, W] over H and W: [N, C]. */
   globalAvgPool(x: Tensor): Tensor {

@@ -116,6 +116,8 @@ export class Step {
       record: options.record,
       key: { ...this.#key, stage: i },
       training: this.#training,
+      // state (running statistics) moves once per step: on the stage's first forward, never a recompute
+      updatesState: this.#forwards[i] === 0,
     });
     const { output, tape } = mem.withKind(options.record ? "tape" : "temporary", () => {
       try {

@@ -6,6 +6,7 @@
 import type { KernelTable } from "@remat/core";
 import { attentionKernels } from "./attention.ts";
 import { axisKernels } from "./axis.ts";
+import { batchNormKernels } from "./batch_norm.ts";
 import { convKernels } from "./conv.ts";
 import { poolKernels } from "./pool.ts";
 import type { CpuBackend } from "./cpu_backend.ts";
@@ -39,6 +40,7 @@ export function makeCpuKernels(backend: CpuBackend): KernelTable {
     ...axisKernels(backend),
     ...convKernels(backend),
     ...poolKernels(backend),
+    ...batchNormKernels(backend),
     ...rowKernels(backend),
     ...softmaxKernels(backend),
     ...layernormKernels(backend),

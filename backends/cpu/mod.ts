@@ -17,6 +17,8 @@ export type {
   Activation,
   AdamWHyper,
   Backend,
+  BatchNormAttrs,
+  BatchNormOptions,
   Conv2dAttrs,
   ConvGeometry,
   DType,

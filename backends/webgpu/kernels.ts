@@ -7,6 +7,7 @@ import type { KernelTable } from "@remat/core";
 import { elementwiseKernels } from "./kernels/elementwise.ts";
 import { attentionKernels } from "./kernels/attention.ts";
 import { axisKernels } from "./kernels/axis.ts";
+import { batchNormKernels } from "./kernels/batch_norm.ts";
 import { convKernels } from "./kernels/conv.ts";
 import { poolKernels } from "./kernels/pool.ts";
 import { mathKernels } from "./kernels/math.ts";
@@ -33,6 +34,7 @@ export function makeWebGpuKernels(backend: WebGpuBackend): KernelTable {
     ...axisKernels(backend),
     ...convKernels(backend),
     ...poolKernels(backend),
+    ...batchNormKernels(backend),
     ...matmulKernels(backend),
     ...linearKernels(backend),
     ...transposeKernels(backend),

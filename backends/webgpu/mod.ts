@@ -26,6 +26,8 @@ export type {
   Backend,
   BackendUnavailable,
   BackendUnavailableBase,
+  BatchNormAttrs,
+  BatchNormOptions,
   Conv2dAttrs,
   ConvGeometry,
   DType,

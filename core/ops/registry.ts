@@ -6,6 +6,7 @@ import { InvalidArgument, UnknownOp } from "../errors.ts";
 import { attention } from "./attention.ts";
 import { conv2d } from "./conv.ts";
 import { avgPool2d, maxPool2d } from "./pool.ts";
+import { batchNorm } from "./batch_norm.ts";
 import { crossEntropy } from "./cross_entropy.ts";
 import { dropout } from "./dropout.ts";
 import { add, gelu, mul, relu, tanh } from "./elementwise.ts";
@@ -48,6 +49,7 @@ export const OPS = {
   conv2d,
   maxPool2d,
   avgPool2d,
+  batchNorm,
 } as const;
 
 /** Name of an op of the core set. */

@@ -112,8 +112,13 @@ export class OptimizerState {
   /** Allocates zeroed state (one slot per parameter for SGD, two for AdamW) on `backend`. */
   constructor(readonly spec: OptimizerSpec, readonly backend: Backend, params: Params) {
     const perParam = spec.kind === "sgd" ? 1 : 2;
+    // model state (running statistics) is not trained: no slots, and step leaves it alone
     this.#slots = params.map((stage) =>
-      stage.map((p) => Array.from({ length: perParam }, () => backend.alloc(p.shape, "f32", "optimizer")))
+      stage.map((p) =>
+        p.storage.kind === "state"
+          ? []
+          : Array.from({ length: perParam }, () => backend.alloc(p.shape, "f32", "optimizer"))
+      )
     );
   }
 
@@ -129,7 +134,9 @@ export class OptimizerState {
     const s = this.spec;
     for (let i = 0; i < params.length; i++) {
       for (let j = 0; j < params[i]!.length; j++) {
-        const [a, b] = this.#slots[i]![j]!;
+        const slots = this.#slots[i]![j]!;
+        if (slots.length === 0) continue;
+        const [a, b] = slots;
         if (s.kind === "sgd") k.sgdStep(params[i]![j]!, grads[i]![j]!, a!, s);
         else k.adamwStep(params[i]![j]!, grads[i]![j]!, a!, b!, { ...s, t: this.#t });
       }

@@ -29,6 +29,8 @@ export type {
   AttentionAttrs,
   Backend,
   BackwardOptions,
+  BatchNormAttrs,
+  BatchNormOptions,
   Chain,
   Conv2dAttrs,
   ConvGeometry,
