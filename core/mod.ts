@@ -52,3 +52,4 @@ export * from "./predict.ts";
 export * from "./evaluate.ts";
 export * from "./plan_summary.ts";
 export * from "./backend_select.ts";
+export * from "./models/resnet.ts";

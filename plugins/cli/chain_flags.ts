@@ -8,7 +8,15 @@ import { type Chain, type Profile, staticProfile } from "@remat/core";
 import { intOption, rejectFlags, UsageError, type Values } from "./args.ts";
 import { checkModelFits, modelBytes, SIZE_LIMITS } from "./model_limits.ts";
 import { inModule, loadChainModule } from "./model_module.ts";
-import { buildModel, GPT_FLAGS, looksLikeModulePath, MLP_FLAGS, MODEL_OPTIONS } from "./model_options.ts";
+import {
+  buildModel,
+  GPT_FLAGS,
+  looksLikeModulePath,
+  MLP_FLAGS,
+  MODEL_KINDS,
+  MODEL_OPTIONS,
+  RESNET_FLAGS,
+} from "./model_options.ts";
 import { loadProfile } from "./profile_file.ts";
 
 /** Help lines of `--model FILE`. */
@@ -38,14 +46,16 @@ export interface ChainSetup {
  */
 export async function loadChain(values: Values): Promise<ChainSetup> {
   const model = values.model === undefined ? undefined : String(values.model);
-  if (model === undefined || model === "mlp" || model === "gpt") {
+  if (model === undefined || MODEL_KINDS.includes(model)) {
     const { chain, batch } = buildModel(values);
     return { chain, batch };
   }
   if (!looksLikeModulePath(model)) {
-    throw new UsageError(`--model: got "${model}"; expected mlp, gpt or a module path such as ./my_model.ts`);
+    throw new UsageError(
+      `--model: got "${model}"; expected mlp, gpt, resnet or a module path such as ./my_model.ts`,
+    );
   }
-  rejectFlags(values, ["preset", ...MLP_FLAGS, ...GPT_FLAGS], {
+  rejectFlags(values, ["preset", ...new Set([...MLP_FLAGS, ...GPT_FLAGS, ...RESNET_FLAGS])], {
     because: `--model ${model} builds its own chain (only --batch applies to a model module)`,
   });
   const batch = intOption(values, "batch", 16, { max: SIZE_LIMITS.batch });

@@ -126,12 +126,12 @@ test("size options and --preset do not apply to a model module; train and bench 
     assert.equal(r.status, 2, r.err);
     assert.match(
       r.err,
-      /--model: got ".*chain_module\.ts"; expected mlp or gpt \(a model module is for plan, profile and pareto only\)/,
+      /--model: got ".*chain_module\.ts"; expected mlp, gpt or resnet \(a model module is for plan, profile and pareto only\)/,
     );
   }
-  const u = await run("plan", "--model", "resnet");
+  const u = await run("plan", "--model", "vgg");
   assert.equal(u.status, 2);
-  assert.match(u.err, /--model: got "resnet"; expected mlp, gpt or a module path/);
+  assert.match(u.err, /--model: got "vgg"; expected mlp, gpt, resnet or a module path/);
 });
 
 test("plan, profile and pareto document --model FILE in their --help", async () => {

@@ -169,11 +169,11 @@ test("flags that do not apply are usage mistakes naming the flag and why", async
   );
   usage(
     await run("plan", "--model", "gpt", "--depth", "4"),
-    /--depth does not apply: it is an mlp option and the model is a gpt/,
+    /--depth does not apply: it is an mlp or resnet option and the model is a gpt/,
   );
   usage(
     await run("plan", "--model", "gpt", "--data", "teacher"),
-    /--data does not apply: it is an mlp option/,
+    /--data does not apply: it is an mlp or resnet option/,
   );
   usage(
     await run("plan", "--preset", "reference-gpt", "--width", "4"),
