@@ -55,3 +55,52 @@ export const GROUP_INDEX = /* wgsl */ `
 fn groupIndex(wid: vec3<u32>, ngroups: vec3<u32>) -> u32 {
   return wid.y * ngroups.x + wid.x;
 }`;
+
+/** One storage binding of {@link perElement}: its name, element type and access. */
+export interface StorageBinding {
+  readonly name: string;
+  readonly type: "f32" | "i32";
+  readonly access: "read" | "read_write";
+}
+
+/**
+ * A 1-D shader in this backend's conventions: `storage` at bindings 0..k−1 in order, the
+ * uniform struct `params` (a WGSL `struct P { total: u32, … }`) as `p` at binding k, any
+ * `helpers`, and `body` run once for each flat index `e < p.total` (dispatch with `grid1d`).
+ * @example
+ * ```ts
+ * const DOUBLE = perElement("double", {
+ *   storage: [{ name: "x", type: "f32", access: "read" }, { name: "y", type: "f32", access: "read_write" }],
+ *   params: "struct P { total: u32 }",
+ *   body: "y[e] = 2.0 * x[e];",
+ * });
+ * ```
+ */
+export function perElement(
+  key: string,
+  shader: {
+    readonly storage: ReadonlyArray<StorageBinding>;
+    readonly params: string;
+    readonly helpers?: string;
+    readonly body: string;
+  },
+): KernelSource {
+  const bindings = shader.storage.map((b, i) =>
+    `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`
+  );
+  return wgsl(
+    key,
+    /* wgsl */ `
+${bindings.join("\n")}
+${shader.params}
+@group(0) @binding(${shader.storage.length}) var<uniform> p: P;
+${FLAT_INDEX}
+${shader.helpers ?? ""}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
+  let e = flat(gid, ng);
+  if (e >= p.total) { return; }
+${shader.body}
+}`,
+  );
+}

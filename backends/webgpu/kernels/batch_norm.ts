@@ -7,30 +7,19 @@
  */
 import type { KernelTable, Tensor } from "@remat/core";
 import { gpuBuffer, type WebGpuBackend } from "../webgpu_backend.ts";
-import { FLAT_INDEX, grid1d, type KernelSource, WG, wgsl } from "../wgsl.ts";
+import { grid1d, type KernelSource, perElement } from "../wgsl.ts";
 
-/** A shader over storage buffers `names` (the last `writes` of them read_write) and the uniforms. */
+/** A shader over f32 storage buffers `names` (the last `writes` of them read_write) and the uniforms. */
 function kernel(name: string, names: string[], writes: number, body: string): KernelSource {
-  return wgsl(
-    `batchNorm.${name}`,
-    /* wgsl */ `
-${
-      names.map((v, i) =>
-        `@group(0) @binding(${i}) var<storage, ${
-          i >= names.length - writes ? "read_write" : "read"
-        }> ${v}: array<f32>;`
-      ).join("\n")
-    }
-struct P { total: u32, N: u32, C: u32, S: u32, eps: f32, momentum: f32, unbias: f32 }
-@group(0) @binding(${names.length}) var<uniform> p: P;
-${FLAT_INDEX}
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
-  let e = flat(gid, ng);
-  if (e >= p.total) { return; }
-${body}
-}`,
-  );
+  return perElement(`batchNorm.${name}`, {
+    storage: names.map((n, i) => ({
+      name: n,
+      type: "f32",
+      access: i >= names.length - writes ? "read_write" : "read",
+    })),
+    params: "struct P { total: u32, N: u32, C: u32, S: u32, eps: f32, momentum: f32, unbias: f32 }",
+    body,
+  });
 }
 
 // e = channel

@@ -6,29 +6,23 @@
  */
 import { conv2dShape, type ConvGeometry, type KernelTable, type Shape, type Tensor } from "@remat/core";
 import { gpuBuffer, type WebGpuBackend } from "../webgpu_backend.ts";
-import { FLAT_INDEX, grid1d, type KernelSource, WG, wgsl } from "../wgsl.ts";
+import { grid1d, type KernelSource, perElement } from "../wgsl.ts";
 
 /** The uniforms every conv kernel reads: sizes, geometry and the element count. */
 const PARAMS = /* wgsl */ `
 struct P { total: u32, N: u32, C: u32, H: u32, W: u32, K: u32, kh: u32, kw: u32, Ho: u32, Wo: u32, s: u32, p: u32, d: u32 }`;
 
+/** A conv shader: inputs `a` and `b`, output `out`, the uniforms `P`. */
 function kernel(name: string, body: string): KernelSource {
-  return wgsl(
-    `conv.${name}`,
-    /* wgsl */ `
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-${PARAMS}
-@group(0) @binding(3) var<uniform> p: P;
-${FLAT_INDEX}
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
-  let e = flat(gid, ng);
-  if (e >= p.total) { return; }
-${body}
-}`,
-  );
+  return perElement(`conv.${name}`, {
+    storage: [
+      { name: "a", type: "f32", access: "read" },
+      { name: "b", type: "f32", access: "read" },
+      { name: "out", type: "f32", access: "read_write" },
+    ],
+    params: PARAMS,
+    body,
+  });
 }
 
 // a = x, b = w; e indexes y [N, K, Ho, Wo]

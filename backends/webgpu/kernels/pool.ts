@@ -6,37 +6,25 @@
  */
 import { type KernelTable, pool2dShape, type PoolGeometry, type Shape, type Tensor } from "@remat/core";
 import { gpuBuffer, type WebGpuBackend } from "../webgpu_backend.ts";
-import { FLAT_INDEX, grid1d, type KernelSource, WG, wgsl } from "../wgsl.ts";
+import { grid1d, type KernelSource, perElement, type StorageBinding } from "../wgsl.ts";
 
 const PARAMS = /* wgsl */ `
 struct P { total: u32, H: u32, W: u32, Ho: u32, Wo: u32, k: u32, s: u32, p: u32 }`;
 
-/** A pooling shader over bindings `a` (read), then `outputs` (read_write), then the uniforms. */
+/** A pooling shader over `inputs` (read) then `outputs` (read_write), each "name:type", and the uniforms. */
 function kernel(name: string, inputs: string, outputs: string, body: string): KernelSource {
-  const decl = [
-    ...inputs.split(" ").map((v) => [v, "read"]),
-    ...outputs.split(" ").map((v) => [v, "read_write"]),
-  ];
-  return wgsl(
-    `pool.${name}`,
-    /* wgsl */ `
-${
-      decl.map(([v, access], i) =>
-        `@group(0) @binding(${i}) var<storage, ${access}> ${v!.split(":")[0]}: array<${v!.split(":")[1]}>;`
-      ).join("\n")
-    }
-${PARAMS}
-@group(0) @binding(${decl.length}) var<uniform> p: P;
-${FLAT_INDEX}
-// the output rows (or columns) whose window holds input row h: [first, last]
-fn firstWindow(h: u32) -> u32 { return u32(max(0, (i32(h + p.p) - i32(p.k) + 1 + i32(p.s) - 1) / i32(p.s))); }
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) ng: vec3<u32>) {
-  let e = flat(gid, ng);
-  if (e >= p.total) { return; }
-${body}
-}`,
-  );
+  const binding = (access: StorageBinding["access"]) => (v: string): StorageBinding => {
+    const [n, type] = v.split(":");
+    return { name: n!, type: type as StorageBinding["type"], access };
+  };
+  return perElement(`pool.${name}`, {
+    storage: [...inputs.split(" ").map(binding("read")), ...outputs.split(" ").map(binding("read_write"))],
+    params: PARAMS,
+    // the first output row (or column) whose window holds input row h
+    helpers:
+      "fn firstWindow(h: u32) -> u32 { return u32(max(0, (i32(h + p.p) - i32(p.k) + 1 + i32(p.s) - 1) / i32(p.s))); }",
+    body,
+  });
 }
 
 // e indexes y [planes, Ho, Wo]
