@@ -1,9 +1,11 @@
 /**
- * The strategies benchmark on the reference MLP and the reference GPT: `remat bench` (see
+ * The strategies benchmark on the reference MLP, GPT and ResNet: `remat bench` (see
  * plugins/cli/commands/bench.ts) for each, writing `strategies_<model>.json` and
- * `frontier_<model>.svg` into the results folder.
+ * `frontier_<model>.svg` into the results folder. The ResNet's steps are the slowest (direct
+ * convolution loops on one core), so it is timed with fewer pairs and budgets unless
+ * `--steps`/`--budgets` are given.
  *
- *   deno task bench:strategies [--model mlp|gpt|both] [--steps 9] [--budgets 20] [--out benchmarks/results]
+ *   deno task bench:strategies [--model mlp|gpt|resnet|all] [--steps 9] [--budgets 20] [--out benchmarks/results]
  * @module
  */
 import { renameSync } from "node:fs";
@@ -14,16 +16,23 @@ import { runCli } from "@remat/cli";
 
 const { values } = parseArgs({
   options: {
-    model: { type: "string", default: "both" },
-    steps: { type: "string", default: "9" },
-    budgets: { type: "string", default: "20" },
+    model: { type: "string", default: "all" },
+    steps: { type: "string" },
+    budgets: { type: "string" },
     out: { type: "string", default: "benchmarks/results" },
   },
 });
-const models = values.model === "both" ? ["mlp", "gpt"] : [values.model!];
+/** Timed pairs and swept budgets per model when not given. */
+const DEFAULTS: Record<string, { steps: string; budgets: string }> = {
+  mlp: { steps: "9", budgets: "20" },
+  gpt: { steps: "9", budgets: "20" },
+  resnet: { steps: "3", budgets: "8" },
+};
+const models = values.model === "all" ? Object.keys(DEFAULTS) : [values.model!];
 for (const key of models) {
-  if (key !== "mlp" && key !== "gpt") {
-    console.error(`bench:strategies: --model: got "${key}"; expected mlp, gpt or both`);
+  const defaults = DEFAULTS[key];
+  if (defaults === undefined) {
+    console.error(`bench:strategies: --model: got "${key}"; expected mlp, gpt, resnet or all`);
     process.exit(2);
   }
   const name = `strategies_${key}`;
@@ -32,9 +41,9 @@ for (const key of models) {
     "--preset",
     `reference-${key}`,
     "--steps",
-    values.steps!,
+    values.steps ?? defaults.steps,
     "--budgets",
-    values.budgets!,
+    values.budgets ?? defaults.budgets,
     "--out",
     values.out!,
     "--name",

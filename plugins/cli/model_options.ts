@@ -90,7 +90,7 @@ export const RESNET_GROUPS: number = 3;
 export const MODEL_HELP = `model:
   --preset NAME       reference-mlp (32 blocks, 256/1024, batch 64), reference-gpt (8 layers,
                       d=128, 4 heads, 64 tokens, batch 8), reference-resnet (widths
-                      16/32/64, 2 blocks each, batch 32), or small (the main job's default)
+                      8/16/32, 3 blocks each, batch 16), or small (the main job's default)
   --model mlp|gpt|resnet  model kind (default mlp)
   --depth N --width N --hidden N             mlp sizes (default 8, 64, 4·width)
   --classes N --data spirals|teacher         mlp classes (default 3) and data (default spirals)
@@ -117,7 +117,7 @@ export const PRESETS: Readonly<Record<string, Readonly<Record<string, string>>>>
     data: "teacher",
   },
   "reference-gpt": { model: "gpt", layers: "8", "d-model": "128", heads: "4", "seq-len": "64", batch: "8" },
-  "reference-resnet": { model: "resnet", depth: "2", width: "16", batch: "32" },
+  "reference-resnet": { model: "resnet", depth: "3", width: "8", batch: "16" },
   small: { model: "mlp" },
 };
 

@@ -50,12 +50,15 @@ test("buildModel --model resnet: 3 groups of --depth blocks, --width doubling, b
   assert.ok(y instanceof Int32Array && y.every((c) => c >= 0 && c < 10));
 });
 
-test("the reference-resnet preset: widths 16/32/64, 2 blocks per group, batch 32; options override it", () => {
+test("the reference-resnet preset: widths 8/16/32, 3 blocks per group, batch 16; options override it", () => {
   assert.equal(PRESETS["reference-resnet"]!.model, "resnet");
   const ref = buildModel({ preset: "reference-resnet" });
-  assert.equal(ref.chain.name, resnet({ inputs: [1, 28, 28], classes: 10 }).name);
-  assert.equal(ref.chain.stages.length, 8);
-  assert.equal(ref.batch, 32);
+  assert.equal(
+    ref.chain.name,
+    resnet({ inputs: [1, 28, 28], classes: 10, widths: [8, 16, 32], blocks: [3, 3, 3] }).name,
+  );
+  assert.equal(ref.chain.stages.length, 11);
+  assert.equal(ref.batch, 16);
   assert.equal(
     buildModel({ preset: "reference-resnet", model: "resnet", depth: "1" }).chain.stages.length,
     5,
