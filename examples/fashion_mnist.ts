@@ -13,6 +13,7 @@
  *   deno run -A examples/fashion_mnist.ts --steps 200 --test 1000
  *   deno run -A examples/fashion_mnist.ts --strategy optimal --bytes 4MiB --epochs 2
  *   deno run -A examples/fashion_mnist.ts --backend webgpu --width 16 --depth 2
+ *   deno task bench:fashion-mnist     # one epoch, results in benchmarks/results/fashion_mnist.json
  * @module
  */
 import process from "node:process";
@@ -37,6 +38,7 @@ import {
   STRATEGY_OPTIONS,
   strategyChoice,
   UsageError,
+  writeOutput,
 } from "@remat/cli";
 import { fashionMnistDirs, generatedImages, type ImageDataset, loadFashionMnist } from "@remat/datasets";
 import { createBackend } from "@remat/webgpu";
@@ -60,7 +62,8 @@ accuracy, the time taken and the peak activation memory, measured and predicted.
   --seed N            initialisation seed (default 0)
   --backend NAME      cpu (default), webgpu, or auto
   --strategy NAME     storeAll, sqrt (default), uniform, revolve, budget, optimal, with
-                      --every, --slots, --bytes or --fraction as remat plan takes them`;
+                      --every, --slots, --bytes or --fraction as remat plan takes them
+  --json FILE         also write the results (accuracy, times, peaks, settings) as JSON`;
 
 const OPTIONS = {
   ...STRATEGY_OPTIONS,
@@ -74,6 +77,7 @@ const OPTIONS = {
   lr: { type: "string" },
   seed: { type: "string" },
   backend: { type: "string" },
+  json: { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -235,6 +239,38 @@ async function main(argv: string[]): Promise<number> {
         measured === predicted ? " (equal)" : " (DIFFERENT)"
       }`,
     );
+    if (values.json !== undefined) {
+      writeOutput(
+        values.json,
+        JSON.stringify(
+          {
+            data: data.source,
+            model: chain.name,
+            parameters: parameterCount(chain),
+            backend: backend.device,
+            strategy: plan.strategy,
+            steps,
+            batch,
+            epochs: seen / data.examples,
+            lr,
+            seed,
+            testExamples: examples,
+            testAccuracy: accuracy,
+            testLoss: lossSum / batches,
+            lossFirst: mean(h.slice(0, window)),
+            lossLast: mean(h.slice(-window)),
+            trainSeconds: (trained - started) / 1000,
+            evalSeconds: (evaluated - trained) / 1000,
+            medianStepMs: ms,
+            measuredPeakBytes: measured,
+            predictedPeakBytes: predicted,
+          },
+          null,
+          2,
+        ),
+      );
+      console.log(`wrote ${values.json}`);
+    }
     return accuracy >= 2 * chance ? 0 : 1;
   } finally {
     backend.dispose();

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -17,7 +20,8 @@ test("examples/fashion_mnist.ts: a short sqrt run beats chance on the test split
   timeout: 240_000,
 }, () => {
   // 150 steps: batch norm's running statistics (momentum 0.1) need that many to serve evaluation
-  const r = example("--steps", "150", "--width", "4", "--test", "500");
+  const json = path.join(mkdtempSync(path.join(os.tmpdir(), "fashion-")), "run.json");
+  const r = example("--steps", "150", "--width", "4", "--test", "500", "--json", json);
   assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /plan {6}sqrt/);
   const m = r.stdout.match(/test accuracy ([\d.]+)% on 500 test examples \(loss [\d.]+; chance 10%\)/);
@@ -25,6 +29,12 @@ test("examples/fashion_mnist.ts: a short sqrt run beats chance on the test split
   assert.ok(Number(m[1]) >= 20, `accuracy ${m[1]}%`);
   assert.match(r.stdout, /time {6}[\d.]+ s training \(\d+ ms\/step median\), [\d.]+ s evaluating/);
   assert.match(r.stdout, /peak activations measured (\d+) B, predicted \1 B \(equal\)/);
+  const written = JSON.parse(readFileSync(json, "utf8"));
+  assert.equal((100 * written.testAccuracy).toFixed(2), m[1]);
+  assert.deepEqual([written.steps, written.batch, written.testExamples], [150, 32, 500]);
+  assert.match(written.strategy, /^sqrt/);
+  assert.equal(written.measuredPeakBytes, written.predictedPeakBytes);
+  assert.ok(written.trainSeconds > 0 && written.medianStepMs > 0);
 });
 
 test("examples/fashion_mnist.ts refuses --steps with --epochs, and a --data without the files, in one line", {

@@ -5,10 +5,11 @@
  * downsamples with stride 2 and projects the shortcut with a 1×1 stride-2 convolution, then a
  * head of global average pooling and a linear layer.
  *
- * There is no batch norm yet. Every convolution goes through one {@link ConvUnit} (its
- * parameters and its forward), the place where a normalisation will be inserted after the
- * convolution; until then the second convolution of each block starts small ("fixup"-like
- * scaling, see `resnet`) so that a deep net without normalisation trains stably.
+ * Every convolution goes through one {@link ConvUnit} (its parameters and its forward): the
+ * convolution, then batch norm whose running statistics are model state, updated once per
+ * training step and used in evaluation mode. The second convolution of each block also starts
+ * small and the head starts at zero ("fixup"-like, see `resnet`), so the first loss is
+ * ln(classes) whatever the depth.
  * @module
  */
 import type { Chain, ParamSpec, Stage } from "../chain.ts";
@@ -220,11 +221,10 @@ function requirePositiveInts(name: string, list: unknown): ReadonlyArray<number>
  * and W to ⌈H/2⌉ and ⌈W/2⌉; the head averages each channel over H and W and maps it to the
  * class logits. Cross-entropy against i32 class ids.
  *
- * Filters are He-normal (std √(2/(C·k·k))), without biases; the second convolution of every
- * block starts at 1/√L of that std, for L blocks in all, so that with the identity shortcuts
- * the activations' scale grows by at most a bounded factor through the whole net, and the
- * head's linear layer starts at zero (a "fixup"-like start that lets a deep net train without
- * normalisation; the first loss is ln(classes)).
+ * Every convolution is a {@link convUnit}: filters He-normal (std √(2/(C·k·k))), without
+ * biases, followed by batch norm. The second convolution of every block starts at 1/√L of that
+ * std, for L blocks in all, and the head's linear layer starts at zero (a "fixup"-like start:
+ * the first loss is ln(classes)).
  *
  * @throws InvalidArgument naming the option: `inputs` not three positive integers, `classes`,
  *   `stem` or an entry of `widths` or `blocks` not a positive integer, or `widths` and

@@ -19,14 +19,18 @@ import { planFor } from "../strategy_options.ts";
 
 const HELP = `usage: remat train [options]
 
-Trains a residual MLP on interleaved spirals (default) or a GPT on the shipped text, under a
-checkpointing strategy, and prints loss, step time and peak activation memory.
+Trains a residual MLP on interleaved spirals (default), a GPT on the shipped text or a
+ResNet on Fashion-MNIST (or generated images), under a checkpointing strategy, and prints
+loss, step time and peak activation memory.
 
-  --steps N           optimizer steps (default 300 mlp, 200 gpt)
+  --steps N           optimizer steps (default 300 mlp, 200 gpt, 100 resnet)
   --lr X              AdamW learning rate (default 3e-3)
   --backend NAME      cpu (default), webgpu, or auto (WebGPU when an adapter exists)
 ${STRATEGY_HELP}
 ${MODEL_HELP}`;
+
+/** Optimizer steps per model kind when --steps is not given. */
+const DEFAULT_STEPS: Readonly<Record<string, number>> = { mlp: 300, gpt: 200, resnet: 100 };
 
 const OPTIONS = {
   ...MODEL_OPTIONS,
@@ -49,7 +53,7 @@ export const trainCommand: Command = {
     });
     const choice = strategyChoice(values);
     const backendName = backendChoice(values);
-    const steps = intOption(values, "steps", values.model === "gpt" ? 200 : 300);
+    const steps = intOption(values, "steps", DEFAULT_STEPS[String(values.model ?? "mlp")] ?? 300);
     const lr = numberOption(values, "lr", 3e-3, 0);
     const { chain, data, batch, seed } = buildModel(values);
     const plan = planFor(chain, batch, choice);
