@@ -299,6 +299,30 @@ export class DeviceLost extends DeviceLostBase {
   }
 }
 
+/** The base class of {@link CheckpointMismatch}: `Data.TaggedError("CheckpointMismatch")` with its fields. */
+export const CheckpointMismatchBase: TaggedErrorClass<"CheckpointMismatch", {
+  readonly field: string;
+  readonly expected: string;
+  readonly got: string;
+}> = Data.TaggedError("CheckpointMismatch");
+
+/**
+ * A training checkpoint given to resume a run was written by a different run: another model,
+ * seed, optimizer or parameter layout, or it is past the run's last step.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointMismatch } from "@remat/core";
+ * new CheckpointMismatch({ field: "seed", expected: "7", got: "3" }).message;
+ * ```
+ */
+export class CheckpointMismatch extends CheckpointMismatchBase {
+  /** A one-line description naming the offending values. */
+  override get message(): string {
+    return `the checkpoint does not belong to this run: ${this.field} is ${this.got} in the checkpoint; the run has ${this.expected}`;
+  }
+}
+
 /** Every typed failure remat raises for a user mistake. */
 export type RematError =
   | ShapeMismatch
@@ -311,7 +335,8 @@ export type RematError =
   | InvalidArgument
   | NonFiniteLoss
   | BudgetInfeasible
-  | DeviceLost;
+  | DeviceLost
+  | CheckpointMismatch;
 
 /**
  * True when `e` is one of remat's typed errors.
@@ -338,6 +363,7 @@ export function isRematError(e: unknown): e is RematError {
       "NonFiniteLoss",
       "BudgetInfeasible",
       "DeviceLost",
+      "CheckpointMismatch",
     ]
       .includes(tag);
 }

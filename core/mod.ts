@@ -44,6 +44,7 @@ export * from "./step.ts";
 export * from "./scheduler.ts";
 export * from "./data.ts";
 export * from "./optim/optimizer.ts";
+export * from "./checkpoint.ts";
 export * from "./train.ts";
 export * from "./runtime.ts";
 export * from "./meta_backend.ts";

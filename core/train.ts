@@ -11,7 +11,13 @@ import { DTypeMismatch, InvalidArgument, NonFiniteLoss, type RematError } from "
 import type { DType, HostArray } from "./tensor.ts";
 import type { MemoryReport } from "./memory.ts";
 import { adamw, type OptimizerSpec, OptimizerState } from "./optim/optimizer.ts";
-import { initParams, type Params, releaseParams } from "./params.ts";
+import { initParams, type Params, readParams, releaseParams } from "./params.ts";
+import {
+  checkCheckpoint,
+  type CheckpointOptions,
+  type TrainingCheckpoint,
+  uploadParams,
+} from "./checkpoint.ts";
 import { type Plan, storeAllPlan } from "./plan.ts";
 import { staticProfile } from "./profile.ts";
 import { attempt, Scheduler } from "./scheduler.ts";
@@ -34,6 +40,14 @@ export interface TrainOptions {
   readonly params?: Params;
   /** Called after every step. */
   readonly onStep?: (report: StepReport) => void;
+  /**
+   * Continue a run from its checkpoint instead of starting it: parameters, optimizer state and
+   * the step counter are restored, and the remaining steps give the bits an uninterrupted run
+   * gives. Not with `params`.
+   */
+  readonly resume?: TrainingCheckpoint;
+  /** Writes a checkpoint every `every` steps. */
+  readonly checkpoint?: CheckpointOptions;
 }
 
 /** What one step measured. */
@@ -50,7 +64,7 @@ export interface StepReport {
 
 /** What a run produced. The caller owns `params` (release with `releaseParams`). */
 export interface TrainResult {
-  /** One report per step. */
+  /** One report per step run (from the checkpoint's step on when resumed). */
   readonly history: ReadonlyArray<StepReport>;
   /** The trained parameters. */
   readonly params: Params;
@@ -91,14 +105,19 @@ export function train(
       ? options.plan(chain)
       : options.plan ?? storeAllPlan(chain.stages.length);
     const seed = options.seed ?? 0;
-    const params = options.params ?? initParams(chain, backend, seed);
+    const resume = options.resume;
+    if (resume) yield* attempt(() => checkCheckpoint(chain, { seed, steps: options.steps }, resume));
+    const params = options.params ??
+      (resume ? uploadParams(chain, backend, resume.params) : initParams(chain, backend, seed));
     const optimizer = yield* Effect.acquireRelease(
       Effect.sync(() => new OptimizerState(options.optimizer ?? adamw(), backend, params)),
       (s) => Effect.sync(() => s.release()),
     );
     const history: StepReport[] = [];
     const run = Effect.gen(function* () {
-      for (let step = 0; step < options.steps; step++) {
+      if (resume) yield* attempt(() => optimizer.restore(resume.optimizer));
+      const every = options.checkpoint?.every;
+      for (let step = resume?.step ?? 0; step < options.steps; step++) {
         const started = performance.now();
         const batch = yield* attempt(() => uploadBatch(data, { backend, chain, step, size: options.batch }));
         const out = yield* scheduler.step(plan, { chain, params, batch, key: { seed, step } }).pipe(
@@ -112,6 +131,18 @@ export function train(
         const report = { step, loss, ms: performance.now() - started, peakBytes: out.peakBytes };
         history.push(report);
         options.onStep?.(report);
+        if (every !== undefined && (step + 1) % every === 0 && step + 1 < options.steps) {
+          const save = options.checkpoint!.save;
+          yield* Effect.promise(async () =>
+            save({
+              chain: chain.name,
+              seed,
+              step: step + 1,
+              params: await readParams(backend, params),
+              optimizer: await optimizer.snapshot(),
+            })
+          );
+        }
         // Let the host's event loop run between steps (a server answering requests, a UI, a
         // timer that interrupts this fiber): without it a CPU run is all microtasks.
         yield* Effect.yieldNow;
@@ -209,5 +240,20 @@ function checkOptions(o: TrainOptions): void {
     if (!Number.isInteger(v) || v < 1) {
       throw new InvalidArgument({ name, value: v, expected: "a positive integer" });
     }
+  }
+  const every = o.checkpoint?.every;
+  if (every !== undefined && !(Number.isInteger(every) && every >= 1)) {
+    throw new InvalidArgument({
+      name: "checkpoint.every",
+      value: every,
+      expected: "a positive integer (steps)",
+    });
+  }
+  if (o.resume && o.params) {
+    throw new InvalidArgument({
+      name: "params",
+      value: "given with resume",
+      expected: "either params or resume: a checkpoint brings its own parameters",
+    });
   }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Backend } from "../backend.ts";
-import { InvalidArgument } from "../errors.ts";
+import { CheckpointMismatch, InvalidArgument } from "../errors.ts";
 import type { Params } from "../params.ts";
 import type { Tensor } from "../tensor.ts";
 
@@ -92,6 +92,25 @@ export function adamw(options: AdamWOptions = {}): OptimizerSpec {
 }
 
 /**
+ * An optimizer's state on the host: its kind, the steps it has taken (AdamW's bias correction
+ * depends on it) and its slots, per stage and parameter.
+ *
+ * @example
+ * ```ts
+ * import type { OptimizerSnapshot } from "@remat/core";
+ * const fresh: OptimizerSnapshot = { kind: "sgd", steps: 0, slots: [[[new Float32Array(4)]]] };
+ * ```
+ */
+export interface OptimizerSnapshot {
+  /** The optimizer kind the state belongs to. */
+  readonly kind: OptimizerSpec["kind"];
+  /** Steps taken. */
+  readonly steps: number;
+  /** Slot values, [stage][parameter][slot]. */
+  readonly slots: ReadonlyArray<ReadonlyArray<ReadonlyArray<Float32Array>>>;
+}
+
+/**
  * Optimizer state for a set of parameters on a backend.
  *
  * @example
@@ -141,6 +160,67 @@ export class OptimizerState {
         else k.adamwStep(params[i]![j]!, grads[i]![j]!, a!, b!, { ...s, t: this.#t });
       }
     }
+  }
+
+  /**
+   * Host copies of the state: the step count and every slot (per parameter: none for model
+   * state, one for SGD's momentum, two for AdamW's moments), for a training checkpoint.
+   */
+  async snapshot(): Promise<OptimizerSnapshot> {
+    const slots: Float32Array[][][] = [];
+    for (const stage of this.#slots) {
+      const row: Float32Array[][] = [];
+      for (const ts of stage) {
+        const copies: Float32Array[] = [];
+        for (const t of ts) copies.push((await this.backend.read(t)) as Float32Array);
+        row.push(copies);
+      }
+      slots.push(row);
+    }
+    return { kind: this.spec.kind, steps: this.#t, slots };
+  }
+
+  /**
+   * Replaces the state with a snapshot's (bit for bit), so the next `step` continues the run
+   * that took it. The snapshot must come from the same optimizer kind and parameter layout.
+   * @throws CheckpointMismatch naming the first difference (kind, a stage's or a parameter's slots)
+   */
+  restore(snapshot: OptimizerSnapshot): void {
+    const mismatch = (field: string, expected: unknown, got: unknown) =>
+      new CheckpointMismatch({ field, expected: String(expected), got: String(got) });
+    if (snapshot.kind !== this.spec.kind) throw mismatch("optimizer", this.spec.kind, snapshot.kind);
+    if (!(Number.isInteger(snapshot.steps) && snapshot.steps >= 0)) {
+      throw mismatch("optimizer steps", "a count ≥ 0", snapshot.steps);
+    }
+    if (snapshot.slots.length !== this.#slots.length) {
+      throw mismatch("stages with optimizer state", this.#slots.length, snapshot.slots.length);
+    }
+    this.#slots.forEach((stage, i) => {
+      const given = snapshot.slots[i]!;
+      if (given.length !== stage.length) {
+        throw mismatch(`parameters of stage ${i}`, stage.length, given.length);
+      }
+      stage.forEach((ts, j) => {
+        const g = given[j]!;
+        if (g.length !== ts.length) {
+          throw mismatch(`optimizer slots of stage ${i} parameter ${j}`, ts.length, g.length);
+        }
+        ts.forEach((t, k) => {
+          if (g[k]!.length !== t.size) {
+            throw mismatch(`elements of stage ${i} parameter ${j} slot ${k}`, t.size, g[k]!.length);
+          }
+        });
+      });
+    });
+    this.#slots.forEach((stage, i) =>
+      stage.forEach((ts, j) =>
+        ts.forEach((t, k) => {
+          ts[k] = this.backend.upload(snapshot.slots[i]![j]![k]!, t.shape, "f32", "optimizer");
+          t.release();
+        })
+      )
+    );
+    this.#t = snapshot.steps;
   }
 
   /** Frees the state. */
