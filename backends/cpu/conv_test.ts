@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { convGeometry, type ConvGeometry } from "@remat/core";
+import { type ConvGeometry, convGeometry } from "@remat/core";
 import { CpuBackend, f32 } from "./cpu_backend.ts";
 import { convKernels } from "./conv.ts";
 
