@@ -26,6 +26,7 @@ const dir = await mkdtemp(path.join(tmpdir(), "remat-load-"));
 const service = await trainingService({
   dataDir: dir,
   token: "",
+  log: false,
   runner: { maxQueued: 8 },
   limits: { maxBodyBytes: 16 * 1024 },
 });

@@ -46,3 +46,36 @@ test("JobEvents drops a listener that throws and still reaches the others", () =
   assert.equal(calls, 2);
   assert.equal(hub.count("j"), 1);
 });
+
+test("JobEvents.subscribeAll sees every job's events, with the id, past final events", () => {
+  const hub = new JobEvents();
+  const seen: string[] = [];
+  const own: string[] = [];
+  const stop = hub.subscribeAll((id, e) => seen.push(`${id}:${e.type}`));
+  hub.subscribe("a", (e) => own.push(e.type));
+  hub.emit("a", step(0));
+  hub.emit("b", step(0));
+  hub.emit("a", { type: "final", record: { id: "a" } as JobRecord });
+  hub.emit("c", step(3)); // a job nobody subscribed to by id
+  assert.deepEqual(seen, ["a:step", "b:step", "a:final", "c:step"]);
+  assert.deepEqual(own, ["step", "final"]);
+  assert.equal(hub.countAll(), 1);
+  stop();
+  hub.emit("a", step(1));
+  assert.equal(seen.length, 4);
+  assert.equal(hub.countAll(), 0);
+});
+
+test("JobEvents drops an every-job listener that throws, and the job's own listeners still hear", () => {
+  const hub = new JobEvents();
+  let own = 0, other = 0;
+  hub.subscribeAll(() => {
+    throw new Error("broken exporter");
+  });
+  hub.subscribeAll(() => other++);
+  hub.subscribe("j", () => own++);
+  hub.emit("j", step(0));
+  hub.emit("j", step(1));
+  assert.equal(hub.countAll(), 1);
+  assert.deepEqual([own, other], [2, 2]);
+});

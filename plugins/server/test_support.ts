@@ -1,13 +1,15 @@
 /**
  * Helpers for the service's tests and load script: a service on a fresh temporary data
- * directory, tiny job requests, a real listener on 127.0.0.1 under Deno or Bun, and an SSE
- * reader.
+ * directory, tiny job requests, a real listener on 127.0.0.1 under Deno or Bun, an SSE
+ * reader, and a raw TCP client for connection-level checks.
  * @module
  */
 import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ServiceOptions, type TrainingService, trainingService } from "./app.ts";
+import { listen as serve, type ListenOptions } from "./listen.ts";
 
 /** A tiny MLP job body (milliseconds per step on the CPU). */
 export function tinyJob(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -21,13 +23,16 @@ export function tinyJob(overrides: Record<string, unknown> = {}): Record<string,
   };
 }
 
-/** A fresh service on a new temporary directory; `done()` closes it and removes the directory. */
+/**
+ * A fresh service on a new temporary directory, its logs off unless `options.log` says
+ * otherwise; `done()` closes it and removes the directory.
+ */
 export async function tempService(
   options: Omit<ServiceOptions, "dataDir"> = {},
   dataDir?: string,
 ): Promise<TrainingService & { dataDir: string; done(): Promise<void> }> {
   const dir = dataDir ?? await mkdtemp(path.join(tmpdir(), "remat-service-"));
-  const service = await trainingService({ token: "", ...options, dataDir: dir });
+  const service = await trainingService({ token: "", log: false, ...options, dataDir: dir });
   return {
     ...service,
     dataDir: dir,
@@ -95,30 +100,68 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-/** Serves `fetch` on 127.0.0.1, port chosen by the system. */
-export async function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<Listener> {
-  const g = globalThis as unknown as {
-    Deno?: {
-      serve(
-        o: object,
-        h: typeof fetch,
-      ): { finished: Promise<void>; shutdown(): Promise<void>; addr: { port: number } };
+/**
+ * Serves `fetch` on 127.0.0.1, port chosen by the system, as the service is served (`listen.ts`:
+ * node:http under Deno, Bun.serve under Bun); `close()` closes every connection.
+ */
+export async function listen(
+  fetch: (r: Request) => Response | Promise<Response>,
+  options: Omit<ListenOptions, "hostname" | "port"> = {},
+): Promise<Listener> {
+  const server = await serve(fetch, { ...options, hostname: "127.0.0.1", port: 0 });
+  return { url: server.url, close: () => server.close(true) };
+}
+
+/** What a raw TCP client saw: the bytes it got, and when (ms after connecting). */
+export interface RawExchange {
+  /** Everything the server sent, as text. */
+  readonly text: string;
+  /** When the first byte came; undefined when none did. */
+  readonly firstByteMs?: number;
+  /** When the server closed the connection; undefined when it was still open at `waitMs`. */
+  readonly closedMs?: number;
+}
+
+/**
+ * Opens a TCP connection to `url`'s host and port, writes `send` (then each of `drip`'s
+ * characters every `dripEveryMs`), and reports what came back until the server closes the
+ * connection or `waitMs` pass.
+ */
+export function rawExchange(
+  url: string,
+  options: { send?: string; drip?: string; dripEveryMs?: number; waitMs: number },
+): Promise<RawExchange> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const since = () => Math.round(performance.now() - started);
+    let text = "", firstByteMs: number | undefined;
+    const socket = net.connect(Number(port), hostname, () => {
+      if (options.send) socket.write(options.send);
+    });
+    const drip = [...(options.drip ?? "")];
+    const dripping = setInterval(() => {
+      if (drip.length > 0 && !socket.destroyed) socket.write(drip.shift()!);
+    }, options.dripEveryMs ?? 200);
+    const finish = (closedMs: number | undefined) => {
+      clearInterval(dripping);
+      clearTimeout(giveUp);
+      resolve({
+        text,
+        ...(firstByteMs === undefined ? {} : { firstByteMs }),
+        ...(closedMs === undefined ? {} : { closedMs }),
+      });
     };
-    Bun?: { serve(o: object): { port: number; stop(force?: boolean): Promise<void> | void } };
-  };
-  if (g.Deno) {
-    const ready = Promise.withResolvers<number>();
-    const server = g.Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: ({ port }: { port: number }) => ready.resolve(port),
-    }, fetch);
-    const port = await ready.promise;
-    return { url: `http://127.0.0.1:${port}`, close: () => server.shutdown() };
-  }
-  if (g.Bun) {
-    const server = g.Bun.serve({ hostname: "127.0.0.1", port: 0, fetch });
-    return { url: `http://127.0.0.1:${server.port}`, close: async () => void (await server.stop(true)) };
-  }
-  throw new Error("listen: neither Deno nor Bun");
+    const giveUp = setTimeout(() => {
+      socket.removeAllListeners("close");
+      socket.destroy();
+      finish(undefined);
+    }, options.waitMs);
+    socket.on("data", (d: Uint8Array) => {
+      firstByteMs ??= since();
+      text += new TextDecoder().decode(d);
+    });
+    socket.on("error", () => {}); // a reset is a close too
+    socket.once("close", () => finish(since()));
+  });
 }
