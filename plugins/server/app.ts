@@ -3,9 +3,12 @@
  *
  * ```
  * GET  /healthz                    liveness, queue and live buffer bytes
+ * GET  /metrics                    Prometheus metrics (text format 0.0.4; see service_metrics.ts)
  * GET  /openapi.json               the OpenAPI document of these routes
  * POST /v1/plans                   model + strategy + budget → plan summary (no training)
- * POST /v1/jobs                    queue a training job → 202 + Location
+ * POST /v1/jobs                    queue a training job → 202 + Location (Idempotency-Key: a retry
+ *                                  returns the same job, 200)
+ * POST /v1/jobs/:id/resume         queue an interrupted job again, from its checkpoint
  * GET  /v1/jobs                    every job
  * GET  /v1/jobs/:id                state, progress, last loss, step time, peak bytes, error
  * GET  /v1/jobs/:id/events         Server-Sent Events: state, one per step, final
@@ -13,6 +16,11 @@
  * DELETE /v1/jobs/:id              cancel
  * GET  /v1/jobs/:id/weights        trained parameters, safetensors
  * ```
+ *
+ * With a token, every `/v1` route and `/metrics` require it; `/healthz` and `/openapi.json`
+ * stay open. Every request is logged as one JSON line on stdout, and so is every job
+ * transition (`log: false` turns both off). A 413 for a body over `maxBodyBytes` says
+ * `Connection: close`: the rest of the body is not read, and the connection is not reused.
  * @module
  */
 import process from "node:process";
@@ -21,13 +29,18 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { accessLog } from "./access_log.ts";
 import { bearerAuth } from "./auth.ts";
 import { errorResponse } from "./http_errors.ts";
 import { jobRoutes } from "./job_routes.ts";
 import { type JobRunnerShape, makeJobRunner, type RunnerOptions } from "./job_runner.ts";
+import { jobTransitionLog } from "./job_log.ts";
 import { JobStore } from "./job_store.ts";
+import { type LogSink, logSink } from "./json_log.ts";
 import { resolveLimits, type ServiceLimits } from "./limits.ts";
 import { openApiDocument } from "./openapi.ts";
+import { Planner } from "./planner.ts";
+import { type ServiceMetrics, serviceMetrics } from "./service_metrics.ts";
 
 /** Options of {@link trainingService}. */
 export interface ServiceOptions {
@@ -39,6 +52,11 @@ export interface ServiceOptions {
   readonly limits?: Partial<ServiceLimits>;
   /** Queue bound, concurrency, backend factory. */
   readonly runner?: RunnerOptions;
+  /**
+   * The request and job transition log: `true` (default) writes JSON lines to stdout,
+   * `false` writes nothing (tests), a function receives each line's fields.
+   */
+  readonly log?: boolean | LogSink;
 }
 
 /** A running service: the Hono app, its runner and limits, and how to stop it. */
@@ -49,6 +67,8 @@ export interface TrainingService {
   readonly runner: JobRunnerShape;
   /** The limits every request is checked against. */
   readonly limits: ServiceLimits;
+  /** The `remat_` metrics `GET /metrics` serves. */
+  readonly metrics: ServiceMetrics;
   /** Interrupts running jobs (recorded as `interrupted`), writes everything, frees devices. */
   close(): Promise<void>;
 }
@@ -73,9 +93,20 @@ function envToken(): string | undefined {
 export async function trainingService(options: ServiceOptions = {}): Promise<TrainingService> {
   const limits = resolveLimits(options.limits ?? {});
   const store = await JobStore.open(path.resolve(options.dataDir ?? "remat-data"));
-  const runner = makeJobRunner(store, options.runner);
+  const log = logSink(options.log);
+  const logTransition = jobTransitionLog(log);
+  const runner = makeJobRunner(store, {
+    ...options.runner,
+    onTransition(record) {
+      logTransition(record);
+      options.runner?.onTransition?.(record);
+    },
+  });
   const token = options.token ?? envToken();
+  const metrics = serviceMetrics(runner);
   const app = new Hono();
+  if (options.log !== false) app.use("*", accessLog(log));
+  app.use("*", metrics.middleware);
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
@@ -103,14 +134,17 @@ export async function trainingService(options: ServiceOptions = {}): Promise<Tra
     (c) => c.json({ ok: true, ...runner.load(), liveBytes: runner.liveBytes(), jobs: runner.list().length }),
   );
   app.get("/openapi.json", (c) => c.json(openApiDocument(limits)));
+  if (token) app.use("/metrics", bearerAuth(token));
+  app.get("/metrics", metrics.handler);
 
   if (token) app.use("/v1/*", bearerAuth(token));
   app.use(
     "/v1/*",
     bodyLimit({
       maxSize: limits.maxBodyBytes,
-      onError: (c) =>
-        errorResponse(
+      onError: (c) => {
+        c.header("Connection", "close"); // the rest of the body stays unread: do not reuse the connection
+        return errorResponse(
           c,
           413,
           "LimitExceeded",
@@ -119,10 +153,22 @@ export async function trainingService(options: ServiceOptions = {}): Promise<Tra
             limit: "maxBodyBytes",
             max: limits.maxBodyBytes,
           },
-        ),
+        );
+      },
     }),
   );
-  app.route("/v1", jobRoutes(runner, limits));
+  const planner = new Planner({ timeoutMs: limits.maxPlanMs });
+  app.route("/v1", jobRoutes(runner, limits, planner));
 
-  return { app, runner, limits, close: () => runner.close() };
+  return {
+    app,
+    runner,
+    limits,
+    metrics,
+    async close() {
+      planner.close();
+      await runner.close(); // its last transitions are still logged
+      metrics.close();
+    },
+  };
 }

@@ -18,11 +18,19 @@ import { Effect } from "effect";
 import { buildChain, buildDataset, buildOptimizer, buildPlan } from "./job_build.ts";
 import type { JobRequest, StepMetric } from "./job_types.ts";
 import { chainTensors, encodeSafetensors } from "./safetensors.ts";
+import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint_codec.ts";
 
-/** What a job reports while it runs. */
+/** What a job reports while it runs, and where it starts. */
 export interface ExecutionHooks {
   /** Called after every step with what it measured. */
   readonly onStep: (metric: StepMetric) => void;
+  /** Receives a checkpoint file (see checkpoint_codec.ts) after every `every` steps. */
+  readonly checkpoint?: {
+    readonly every: number;
+    readonly save: (bytes: Uint8Array, step: number) => void | Promise<void>;
+  };
+  /** A checkpoint file of an earlier attempt of this job to continue from. */
+  readonly resume?: Uint8Array;
 }
 
 /** Runs a synchronous builder, turning remat's typed errors into failures (anything else is a defect). */
@@ -55,6 +63,9 @@ export function executeJob(
     const data = yield* build(() => buildDataset(request, chain));
     const plan = yield* build(() => buildPlan(request, chain));
     const optimizer = yield* build(() => buildOptimizer(request.optimizer));
+    const resume = hooks.resume;
+    const from = resume ? yield* build(() => decodeCheckpoint(chain, resume)) : undefined;
+    const checkpoint = hooks.checkpoint;
     const result = yield* train(chain, data, {
       steps: request.steps,
       batch: request.batch,
@@ -62,6 +73,11 @@ export function executeJob(
       optimizer,
       plan,
       onStep: (r) => hooks.onStep({ step: r.step, loss: r.loss, ms: r.ms, peakBytes: r.peakBytes }),
+      resume: from,
+      checkpoint: checkpoint && {
+        every: checkpoint.every,
+        save: (c) => checkpoint.save(encodeCheckpoint(chain, c), c.step),
+      },
     }).pipe(Effect.provide(withBackend(backend)));
     const host = yield* Effect.promise(() => readParams(backend, result.params)).pipe(
       Effect.ensuring(Effect.sync(() => releaseParams(result.params))),

@@ -155,7 +155,7 @@ describe("jobs through app.request()", () => {
 });
 
 describe("restart", () => {
-  test("a service recreated on the same data directory lists every job; running ones become interrupted", async () => {
+  test("a service recreated with resume off lists every job, running ones interrupted; POST resume queues one again", async () => {
     const first = await tempService();
     const dir = first.dataDir;
     const done = await json(await first.app.request("/v1/jobs", jsonRequest("POST", tinyJob())));
@@ -169,7 +169,7 @@ describe("restart", () => {
     // simulate a crash: the record on disk says running, and the process never closes the service
     await first.runner.store.save({ ...first.runner.get(long.id)!, state: "running" });
     await first.runner.store.flush();
-    const second = await tempService({}, dir);
+    const second = await tempService({ runner: { resume: false } }, dir);
     try {
       const listed = (await json(await second.app.request("/v1/jobs"))).jobs as Array<
         { id: string; state: string }
@@ -184,6 +184,14 @@ describe("restart", () => {
         200,
         "weights survive the restart",
       );
+      const again = await second.app.request(`/v1/jobs/${done.id}/resume`, { method: "POST" });
+      assert.equal(again.status, 409, "only an interrupted job resumes");
+      assert.equal((await json(again)).error.tag, "NotInterrupted");
+      const resumed = await second.app.request(`/v1/jobs/${long.id}/resume`, { method: "POST" });
+      assert.equal(resumed.status, 202);
+      const record = await json(resumed);
+      assert.ok(["queued", "running"].includes(record.state), record.state);
+      assert.equal(record.error, undefined);
     } finally {
       await first.close();
       await second.done();

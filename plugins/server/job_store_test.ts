@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { InvalidArgument } from "@remat/core";
-import { JobStore } from "./job_store.ts";
+import { JobStore, storedFileOf, WeightsCorrupt } from "./job_store.ts";
 import type { JobRecord, StepMetric } from "./job_types.ts";
 
 /** Runs `f` with a fresh temporary data directory, removed afterwards. */
@@ -40,6 +40,19 @@ function job(id: string, over: Partial<JobRecord> = {}): JobRecord {
 
 const metric = (step: number): StepMetric => ({ step, loss: 1 / (step + 1), ms: 2, peakBytes: 64 });
 const jobsDir = (dir: string) => path.join(dir, "jobs");
+const metricsOf = async (store: JobStore, id: string) => (await store.readMetrics(id)).metrics;
+
+/** Runs `f` with `console.warn` recording its calls instead of printing them. */
+async function withWarnings<T>(f: () => Promise<T>): Promise<{ value: T; warnings: string[] }> {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+  try {
+    return { value: await f(), warnings };
+  } finally {
+    console.warn = warn;
+  }
+}
 
 test("JobStore.save makes a record visible to get and list at once, in createdAt then id order", async () => {
   await withDir(async (dir) => {
@@ -125,25 +138,45 @@ test("JobStore.save leaves no temp files behind, and open removes stale ones", a
 test("JobStore.appendMetrics appends in order and readMetrics ignores a torn last line", async () => {
   await withDir(async (dir) => {
     const store = await JobStore.open(dir);
-    assert.deepEqual(await store.readMetrics("m"), []);
+    assert.deepEqual(await store.readMetrics("m"), { metrics: [], skipped: [] });
     void store.appendMetrics("m", [metric(0), metric(1)]);
     void store.appendMetrics("m", []);
     void store.appendMetrics("m", [metric(2)]);
-    assert.deepEqual(await store.readMetrics("m"), [metric(0), metric(1), metric(2)]);
+    assert.deepEqual(await metricsOf(store, "m"), [metric(0), metric(1), metric(2)]);
     const file = path.join(jobsDir(dir), "m.metrics.ndjson");
     await fs.appendFile(file, `{"step":3,"loss":0.2`); // a crash mid-append
-    assert.deepEqual(await store.readMetrics("m"), [metric(0), metric(1), metric(2)]);
+    const { value: torn, warnings } = await withWarnings(() => store.readMetrics("m"));
+    assert.deepEqual(torn, { metrics: [metric(0), metric(1), metric(2)], skipped: [] });
+    assert.deepEqual(warnings, [], "a torn last line is ignored silently");
     const reopened = await JobStore.open(dir);
     await reopened.appendMetrics("m", [metric(3)]);
-    assert.deepEqual(await reopened.readMetrics("m"), [0, 1, 2, 3].map(metric));
+    assert.deepEqual(await metricsOf(reopened, "m"), [0, 1, 2, 3].map(metric));
   });
 });
 
-test("JobStore.readMetrics names a corrupt line in the middle", async () => {
+test("JobStore.readMetrics skips lines that are not step metrics, lists them and warns once", async () => {
   await withDir(async (dir) => {
     const store = await JobStore.open(dir);
-    await fs.writeFile(path.join(jobsDir(dir), "m.metrics.ndjson"), `${JSON.stringify(metric(0))}\nxx\n`);
-    await assert.rejects(store.readMetrics("m"), /invalid line 2 of m\.metrics\.ndjson: got "xx"/);
+    const lines = [
+      JSON.stringify(metric(0)),
+      "xx",
+      "[1,2]",
+      "null",
+      JSON.stringify({ step: 1, loss: "0.5", ms: 2, peakBytes: 64 }),
+      JSON.stringify({ step: 2, loss: null, ms: 2 }),
+      JSON.stringify({ ...metric(3), extra: "dropped" }),
+    ];
+    await fs.writeFile(path.join(jobsDir(dir), "m.metrics.ndjson"), `${lines.join("\n")}\n{"torn`);
+    const { value, warnings } = await withWarnings(() => store.readMetrics("m"));
+    assert.deepEqual(value.metrics, [metric(0), metric(3)]);
+    assert.deepEqual(value.skipped.map((s) => s.line), [2, 3, 4, 5, 6]);
+    assert.match(value.skipped[0]!.reason, /^not valid JSON/);
+    assert.equal(value.skipped[1]!.reason, "not a JSON object");
+    assert.equal(value.skipped[2]!.reason, "not a JSON object");
+    assert.equal(value.skipped[3]!.reason, "not a step metric: no finite number in loss");
+    assert.equal(value.skipped[4]!.reason, "not a step metric: no finite number in loss, peakBytes");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /skipped 5 invalid line\(s\) of m\.metrics\.ndjson/);
   });
 });
 
@@ -159,17 +192,114 @@ test("JobStore.saveWeights round-trips bytes, and readWeights gives undefined wh
   });
 });
 
-test("JobStore.open reports unreadable record files in skipped instead of throwing", async () => {
+test("storedFileOf gives the byte length and the hex SHA-256", () => {
+  assert.deepEqual(storedFileOf(new TextEncoder().encode("abc")), {
+    bytes: 3,
+    sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+  });
+});
+
+// Weights and checkpoints: same methods, different files.
+for (
+  const [what, file, save, read, remove] of [
+    ["weights", "w.safetensors", "saveWeights", "readWeights", "removeWeights"],
+    ["checkpoint", "w.checkpoint.safetensors", "saveCheckpoint", "readCheckpoint", "removeCheckpoint"],
+  ] as const
+) {
+  test(`JobStore.${save} returns size and SHA-256; ${read} verifies them; ${remove} removes the file`, async () => {
+    await withDir(async (dir) => {
+      const store = await JobStore.open(dir);
+      const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) & 255);
+      const saved = await store[save]("w", bytes);
+      assert.deepEqual(saved, storedFileOf(bytes));
+      assert.equal(saved.bytes, 1000);
+      assert.match(saved.sha256, /^[0-9a-f]{64}$/);
+      assert.deepEqual(await fs.readdir(jobsDir(dir)), [file]);
+      assert.deepEqual(Array.from((await store[read]("w", saved))!), Array.from(bytes));
+
+      await fs.truncate(path.join(jobsDir(dir), file), 600); // a torn copy, a full disk
+      assert.equal((await store[read]("w"))!.length, 600, "without `expected`, no check");
+      const e = await store[read]("w", saved).then(() => undefined, (e: unknown) => e);
+      assert.ok(e instanceof WeightsCorrupt, String(e));
+      assert.equal(e._tag, "WeightsCorrupt");
+      assert.equal(e.what, what);
+      assert.equal(e.file, file);
+      assert.deepEqual(e.expected, saved);
+      assert.deepEqual(e.actual, storedFileOf(bytes.subarray(0, 600)));
+      assert.match(e.message, new RegExp(`${file} is corrupt: it has 600 bytes .* 1000 bytes .* were saved`));
+
+      const flipped = bytes.slice();
+      flipped[500] ^= 1; // same size, other content
+      await fs.writeFile(path.join(jobsDir(dir), file), flipped);
+      await assert.rejects(store[read]("w", saved), WeightsCorrupt);
+
+      void store[save]("w", bytes);
+      await store[remove]("w"); // queued behind the save: the file is gone after both
+      assert.equal(await store[read]("w"), undefined);
+      assert.deepEqual(await fs.readdir(jobsDir(dir)), []);
+      await store[remove]("w"); // removing what is not there is no error
+    });
+  });
+}
+
+test("JobStore.open keeps an unreadable <id>.json as a corrupt record, and other names in skipped", async () => {
   await withDir(async (dir) => {
     await fs.mkdir(jobsDir(dir), { recursive: true });
-    await fs.writeFile(path.join(jobsDir(dir), "broken.json"), "{ not json");
-    await fs.writeFile(path.join(jobsDir(dir), "other.json"), JSON.stringify(job("someone-else")));
-    await fs.writeFile(path.join(jobsDir(dir), "ok.json"), JSON.stringify(job("ok")));
+    const files = {
+      "broken.json": "{ not json",
+      "broken.safetensors": "weights",
+      "other.json": JSON.stringify(job("someone-else")),
+      "odd.name.json": "{}",
+      "ok.json": JSON.stringify(job("ok")),
+    };
+    for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(jobsDir(dir), name), text);
     const store = await JobStore.open(dir);
     assert.deepEqual(store.list().map((r) => r.id), ["ok"]);
-    assert.deepEqual(store.skipped.map((s) => s.file), ["broken.json", "other.json"]);
-    assert.match(store.skipped[0]!.reason, /^not valid JSON/);
-    assert.match(store.skipped[1]!.reason, /id "someone-else" does not match the file name/);
+    assert.deepEqual(store.corrupt.map((r) => [r.id, r.state, r.hasWeights]), [
+      ["broken", "corrupt", true],
+      ["other", "corrupt", false],
+    ]);
+    const broken = store.getCorrupt("broken")!;
+    assert.equal(broken.error.tag, "CorruptRecord");
+    assert.match(broken.error.message, /^the record file broken\.json cannot be read: not valid JSON/);
+    assert.ok(!Number.isNaN(Date.parse(broken.createdAt)));
+    assert.match(store.getCorrupt("other")!.error.message, /id "someone-else" does not match the file name/);
+    assert.equal(store.getCorrupt("ok"), undefined);
+    assert.equal(store.get("broken"), undefined, "get and list see readable records only");
+    assert.deepEqual(store.skipped.map((s) => s.file), ["odd.name.json"]);
+    assert.match(store.skipped[0]!.reason, /id undefined does not match the file name/);
+  });
+});
+
+test("JobStore never writes or removes a corrupt record's files", async () => {
+  await withDir(async (dir) => {
+    await fs.mkdir(jobsDir(dir), { recursive: true });
+    await fs.writeFile(path.join(jobsDir(dir), "bad.json"), "{ not json");
+    await fs.writeFile(path.join(jobsDir(dir), "bad.safetensors"), "weights");
+    const store = await JobStore.open(dir);
+    await assert.rejects(store.save(job("bad")), /corrupt record's files are kept/);
+    await assert.rejects(store.saveWeights("bad", new Uint8Array(1)), InvalidArgument);
+    await assert.rejects(store.removeWeights("bad"), InvalidArgument);
+    await assert.rejects(store.saveCheckpoint("bad", new Uint8Array(1)), InvalidArgument);
+    await assert.rejects(store.removeCheckpoint("bad"), InvalidArgument);
+    await assert.rejects(store.appendMetrics("bad", [metric(0)]), InvalidArgument);
+    await store.flush();
+    await JobStore.open(dir); // a second open rewrites nothing either
+    assert.equal(await fs.readFile(path.join(jobsDir(dir), "bad.json"), "utf8"), "{ not json");
+    assert.equal(await fs.readFile(path.join(jobsDir(dir), "bad.safetensors"), "utf8"), "weights");
+    assert.deepEqual((await fs.readdir(jobsDir(dir))).sort(), ["bad.json", "bad.safetensors"]);
+    assert.equal(new TextDecoder().decode(await store.readWeights("bad")), "weights", "reads still work");
+  });
+});
+
+test("JobStore.open treats a record file claiming the corrupt state as corrupt", async () => {
+  await withDir(async (dir) => {
+    await fs.mkdir(jobsDir(dir), { recursive: true });
+    const forged = { ...job("f"), state: "corrupt" };
+    await fs.writeFile(path.join(jobsDir(dir), "f.json"), JSON.stringify(forged));
+    const store = await JobStore.open(dir);
+    assert.equal(store.get("f"), undefined);
+    assert.match(store.getCorrupt("f")!.error.message, /unknown state "corrupt"/);
   });
 });
 
@@ -182,6 +312,10 @@ test("JobStore rejects ids that are not 1-64 of [A-Za-z0-9_-]", async () => {
       await assert.rejects(store.readMetrics(id), InvalidArgument);
       await assert.rejects(store.saveWeights(id, new Uint8Array(1)), InvalidArgument);
       await assert.rejects(store.readWeights(id), InvalidArgument);
+      await assert.rejects(store.removeWeights(id), InvalidArgument);
+      await assert.rejects(store.saveCheckpoint(id, new Uint8Array(1)), InvalidArgument);
+      await assert.rejects(store.readCheckpoint(id), InvalidArgument);
+      await assert.rejects(store.removeCheckpoint(id), InvalidArgument);
       assert.equal(store.get(id), undefined);
     }
     assert.deepEqual(await fs.readdir(dir), ["jobs"]);

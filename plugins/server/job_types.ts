@@ -4,8 +4,18 @@
  * @module
  */
 
-/** Where a job is in its life. `interrupted`: it was queued or running when the service stopped. */
-export type JobState = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+/**
+ * Where a job is in its life. `interrupted`: it was queued or running when the service stopped.
+ * `corrupt`: its record file could not be read (see {@link CorruptRecord}).
+ */
+export type JobState =
+  | "queued"
+  | "running"
+  | "succeeded"
+  | "failed"
+  | "cancelled"
+  | "interrupted"
+  | "corrupt";
 
 /** States a job never leaves. */
 export const FINAL_STATES: ReadonlySet<JobState> = new Set([
@@ -13,6 +23,7 @@ export const FINAL_STATES: ReadonlySet<JobState> = new Set([
   "failed",
   "cancelled",
   "interrupted",
+  "corrupt",
 ]);
 
 /** A model to build: a residual MLP or a small GPT (see `@remat/core`'s builders). */
@@ -93,8 +104,8 @@ export interface StepMetric {
 export interface JobRecord {
   /** The job's id. */
   readonly id: string;
-  /** Where the job is in its lifecycle. */
-  readonly state: JobState;
+  /** Where the job is in its lifecycle; never `corrupt` (that is a {@link CorruptRecord}). */
+  readonly state: Exclude<JobState, "corrupt">;
   /** The request, defaults filled in. */
   readonly request: JobRequest;
   /** When it was submitted (ISO 8601). */
@@ -117,4 +128,56 @@ export interface JobRecord {
   readonly error?: { readonly tag: string; readonly message: string };
   /** True once the trained parameters are stored. */
   readonly hasWeights: boolean;
+  /**
+   * Size and SHA-256 (hex) of the stored weights file, as `JobStore.saveWeights` returned them;
+   * `GET /v1/jobs/:id/weights` serves the file only if it still matches. Absent in older records,
+   * whose weights are served unchecked.
+   */
+  readonly weights?: StoredFile;
+  /** Times the job was started: 1 for a job that ran straight through, more when it was resumed. */
+  readonly attempts?: number;
+  /** The last checkpoint stored (steps done, size and SHA-256); removed once the job ends. */
+  readonly checkpoint?: StoredFile & { readonly step: number };
+  /** The checkpoint step the current (or last) attempt continued from. */
+  readonly resumedFrom?: number;
+  /** The `Idempotency-Key` the job was submitted with. */
+  readonly idempotencyKey?: string;
+}
+
+/**
+ * The size and SHA-256 of a stored file, as `JobStore.saveWeights` and `saveCheckpoint` return them.
+ * @example
+ * ```ts
+ * const weights: StoredFile = await store.saveWeights(id, bytes);
+ * await store.readWeights(id, weights); // throws WeightsCorrupt if the file changed since
+ * ```
+ */
+export interface StoredFile {
+  /** Length of the file in bytes. */
+  readonly bytes: number;
+  /** SHA-256 of the file, lowercase hex. */
+  readonly sha256: string;
+}
+
+/**
+ * A job whose record file (`<id>.json`) could not be read: listed so that its id, metrics and
+ * weights stay reachable, never rewritten or deleted. Its request is lost with the file.
+ * @example
+ * ```ts
+ * for (const r of store.corrupt) console.warn(`${r.id}: ${r.error.message}`);
+ * ```
+ */
+export interface CorruptRecord {
+  /** The job's id, from the file name. */
+  readonly id: string;
+  /** Always `corrupt`. */
+  readonly state: "corrupt";
+  /** The record file's last modification time (ISO 8601): its creation time is lost with it. */
+  readonly createdAt: string;
+  /** Always 0: the steps done are lost with the record. */
+  readonly stepsDone: number;
+  /** True when a `<id>.safetensors` file exists (it is verified when downloaded). */
+  readonly hasWeights: boolean;
+  /** Why the record could not be read. */
+  readonly error: { readonly tag: "CorruptRecord"; readonly message: string };
 }

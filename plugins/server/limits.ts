@@ -21,6 +21,8 @@ export interface ServiceLimits {
   readonly maxSteps: number;
   /** Most bytes of parameters, parameter gradients, optimizer state and predicted peak activations; default 1 GiB (the reference 32-block MLP with AdamW needs about 260 MiB). */
   readonly maxModelBytes: number;
+  /** Longest a plan or job request may take to plan (off the request loop), ms; default 5,000. */
+  readonly maxPlanMs: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export const DEFAULT_LIMITS: ServiceLimits = Object.freeze({
   maxBatch: 1024,
   maxSteps: 100_000,
   maxModelBytes: 1024 * 1024 * 1024,
+  maxPlanMs: 5_000,
 });
 
 /** A limit a request is over. */

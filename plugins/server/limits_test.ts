@@ -37,6 +37,7 @@ test("DEFAULT_LIMITS has the documented defaults", () => {
     maxBatch: 1024,
     maxSteps: 100_000,
     maxModelBytes: 1024 * 1024 * 1024,
+    maxPlanMs: 5_000,
   });
 });
 

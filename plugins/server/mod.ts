@@ -21,6 +21,14 @@ export * from "./limits.ts";
 export * from "./safetensors.ts";
 export { JobRequestSchema, PlanRequestSchema } from "./request_schema.ts";
 export * from "./client.ts";
+export * from "./listen.ts";
+export * from "./node_fetch.ts";
+export * from "./json_log.ts";
+export * from "./access_log.ts";
+export * from "./job_log.ts";
+export * from "./metrics.ts";
+export * from "./service_metrics.ts";
+export * from "./http_route.ts";
 
 /** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
 export type {

@@ -121,7 +121,14 @@ export function openApiDocument(
         parameters: [idParam],
         get: {
           summary: "every step's loss, time and peak bytes",
-          responses: { "200": { description: "{ metrics: [...] }" }, "404": error("no such job") },
+          responses: {
+            "200": {
+              description:
+                "{ metrics: [...], skipped?: [{ line, reason }] } (skipped: lines of the metrics file " +
+                "that are not step metrics, left out)",
+            },
+            "404": error("no such job"),
+          },
         },
       },
       "/v1/jobs/{id}/weights": {
@@ -129,9 +136,16 @@ export function openApiDocument(
         get: {
           summary: "the trained parameters in the safetensors format",
           responses: {
-            "200": { description: "application/octet-stream (safetensors)" },
+            "200": {
+              description: "application/octet-stream (safetensors), with Content-Length, " +
+                'ETag "sha256-<hex>" and Repr-Digest sha-256=:<base64>:',
+            },
             "404": error("no such job"),
-            "409": error("the job has not succeeded, so there are no weights"),
+            "409": error(
+              "NoWeights: the job has not succeeded, so there are no weights; WeightsCorrupt: the stored " +
+                "file no longer matches the size and SHA-256 recorded when it was saved (expected and actual " +
+                "in the body), or, for a corrupt record, is not a valid safetensors file",
+            ),
           },
         },
       },

@@ -180,12 +180,11 @@ export const REQUEST_PARSE_OPTIONS: SchemaAST.ParseOptions = {
 
 // Names the valid keys of an unknown one, and a field's own `expected` when its type is wrong.
 const leafHook: SchemaIssue.LeafHook = (issue) => {
-  const got = "input" in issue ? `, got ${Formatter.format(issue.input)}` : "";
+  const value = "input" in issue ? Formatter.format(issue.input) : undefined;
+  const got = value === undefined ? "" : `, got ${value}`;
   if (issue._tag === "UnexpectedKey" && SchemaAST.isObjects(issue.ast)) {
     const keys = issue.ast.propertySignatures.map((p) => String(p.name)).join(", ");
-    return `Expected one of the keys ${keys}, got an unknown key${
-      got && ` with value ${Formatter.format(issue.input)}`
-    }`;
+    return `Expected one of the keys ${keys}, got an unknown key${got && ` with value ${value}`}`;
   }
   const expected = issue._tag === "InvalidType" ? issue.ast.annotations?.expected : undefined;
   return typeof expected === "string" ? `Expected ${expected}${got}` : SchemaIssue.defaultLeafHook(issue);
@@ -219,8 +218,12 @@ export const planRequestStandard: StandardRequestSchema<PlanRequest> = standardO
  */
 export const jobRequestStandard: StandardRequestSchema<JobRequest> = standardOf(JobRequestSchema);
 
+/** At most `max` characters of `s`, an ellipsis marking a cut: an issue never echoes a whole large input. */
+const clip = (s: string, max = 120) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
 /**
- * Converts Standard Schema issues (as `sValidator`'s hook receives them) to `FieldIssue`s.
+ * Converts Standard Schema issues (as `sValidator`'s hook receives them) to `FieldIssue`s. The
+ * value seen and the path are cut to 120 characters, so an issue stays small whatever the input.
  * @param issues the issues of a failed validation
  * @example
  * ```ts
@@ -232,11 +235,11 @@ export function issuesFromStandard(
   issues: ReadonlyArray<StandardSchema.StandardSchemaV1.Issue>,
 ): FieldIssue[] {
   return issues.map((issue) => {
-    const path = (issue.path ?? []).map((s) => String(typeof s === "object" ? s.key : s)).join(".");
+    const path = clip((issue.path ?? []).map((s) => String(typeof s === "object" ? s.key : s)).join("."));
     const m = /^Expected ([\s\S]+?)(?:, got ([\s\S]*))?$/.exec(issue.message);
     return m
-      ? fieldIssue({ path, expected: m[1]!, got: m[2] ?? "nothing" })
-      : { path, message: `${path || "body"}: ${issue.message}` };
+      ? fieldIssue({ path, expected: m[1]!, got: clip(m[2] ?? "nothing") })
+      : { path, message: `${path || "body"}: ${clip(issue.message, 400)}` };
   });
 }
 
