@@ -1,8 +1,12 @@
 /**
  * Serves the training service: `deno task serve` or `bun run plugins/server/serve.ts`, with
  * `[--port 8787] [--host 127.0.0.1] [--data-dir ./remat-data] [--idle-timeout 10]
- * [--request-timeout 30]`. The timeouts are seconds: how long a keep-alive connection may stay
- * idle, and how long a client has to send a whole request (see `listen.ts`). `REMAT_TOKEN`,
+ * [--request-timeout 30] [--concurrency 1] [--max-queued 16] [--checkpoint-every 50]
+ * [--no-resume]`. The timeouts are seconds: how long a keep-alive connection may stay idle,
+ * and how long a client has to send a whole request (see `listen.ts`). Jobs run in workers,
+ * `--concurrency` at a time; a job writes a checkpoint every `--checkpoint-every` steps (0:
+ * never), and jobs a stop or a crash interrupted resume from theirs when the service starts
+ * again, unless `--no-resume`. `REMAT_TOKEN`,
  * when set, is the bearer token every `/v1` route and `/metrics` require. Logs are JSON
  * lines on stdout. Ctrl-C stops it cleanly: running jobs are recorded as `interrupted`.
  * @module
@@ -14,8 +18,8 @@ import { logEvent } from "./json_log.ts";
 import { DEFAULT_IDLE_TIMEOUT_S, DEFAULT_REQUEST_TIMEOUT_S, listen } from "./listen.ts";
 
 const usage = "usage: deno task serve [--port 8787] [--host 127.0.0.1] [--data-dir remat-data] " +
-  `[--idle-timeout ${DEFAULT_IDLE_TIMEOUT_S}] [--request-timeout ${DEFAULT_REQUEST_TIMEOUT_S}]   ` +
-  "(REMAT_TOKEN: bearer token)";
+  `[--idle-timeout ${DEFAULT_IDLE_TIMEOUT_S}] [--request-timeout ${DEFAULT_REQUEST_TIMEOUT_S}] ` +
+  "[--concurrency 1] [--max-queued 16] [--checkpoint-every 50] [--no-resume]   (REMAT_TOKEN: bearer token)";
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -25,6 +29,10 @@ const { values } = parseArgs({
     "data-dir": { type: "string", default: "remat-data" },
     "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_TIMEOUT_S) },
     "request-timeout": { type: "string", default: String(DEFAULT_REQUEST_TIMEOUT_S) },
+    concurrency: { type: "string", default: "1" },
+    "max-queued": { type: "string", default: "16" },
+    "checkpoint-every": { type: "string", default: "50" },
+    "no-resume": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -52,7 +60,21 @@ const secondsFlag = (flag: "idle-timeout" | "request-timeout"): number => {
 const idleTimeoutSeconds = secondsFlag("idle-timeout");
 const requestTimeoutSeconds = secondsFlag("request-timeout");
 
-const service = await trainingService({ dataDir: values["data-dir"] });
+const countFlag = (flag: "concurrency" | "max-queued" | "checkpoint-every", min: number): number => {
+  const n = Number(values[flag]);
+  if (!Number.isSafeInteger(n) || n < min) {
+    fail(`--${flag}: got "${values[flag]}"; expected an integer ≥ ${min}`);
+  }
+  return n;
+};
+const runner = {
+  concurrency: countFlag("concurrency", 1),
+  maxQueued: countFlag("max-queued", 1),
+  checkpointEvery: countFlag("checkpoint-every", 0),
+  resume: !values["no-resume"],
+};
+
+const service = await trainingService({ dataDir: values["data-dir"], runner });
 logEvent({ msg: "data", dir: service.runner.store.dir, jobs: service.runner.list().length });
 for (const s of service.runner.store.skipped) {
   logEvent({ level: "warn", msg: "skipped", file: s.file, reason: s.reason });
