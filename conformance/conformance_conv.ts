@@ -18,7 +18,18 @@ import {
   seed,
 } from "./_harness.ts";
 
-/** y = conv2d(x, w) in float64, NCHW, zero padding. */
+/**
+ * y = conv2d(x, w) in float64, NCHW, zero padding: each output summed over its taps (c, i, j)
+ * in ascending order, the order the CPU kernel documents.
+ *
+ * @example
+ * ```ts
+ * import { conv2dRef } from "@remat/conformance";
+ * import { convGeometry } from "@remat/core";
+ * const y = conv2dRef(new Float64Array(9).fill(1), [1, 1, 3, 3], new Float64Array(9).fill(1), [1, 1, 3, 3], convGeometry({ padding: 1 }));
+ * console.log(y[4]); // 9: the centre output sees all nine taps
+ * ```
+ */
 export function conv2dRef(
   x: Float64Array,
   xs: Shape,

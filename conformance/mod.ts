@@ -14,6 +14,7 @@
  * @module
  */
 export { runKernelConformance } from "./conformance.ts";
+export { conv2dRef } from "./conformance_conv.ts";
 export type { MakeBackend } from "./_harness.ts";
 export { runStepConformance, runTrainDeterminism, smallChain } from "./step_conformance.ts";
 export { runErrorConformance } from "./errors_conformance.ts";
