@@ -15,20 +15,26 @@ test("deepestFitting finds the last depth of a monotone predicate, 0 when none, 
   assert.throws(() => deepestFitting(() => true, 0), /max must be ≥ 1; got 0/);
 });
 
-test("deepestUnder: store-all fits exactly up to its depth; optimal within the overhead at its depth, not one deeper", () => {
-  const shape = { size: 8, width: 2, batch: 2 };
-  const at = profiles(shape);
-  const bytes = storeAll(at(3)).summary().predictedPeakBytes; // store-all fits depth 3 exactly
-  const found = deepestUnder(at, { bytes, overhead: 0.3, maxDepth: 64 });
-  assert.equal(found.storeAll, 3);
-  assert.ok(found.optimal > found.storeAll && found.optimal < 64, `optimal reaches ${found.optimal}`);
-  const ratio = (d: number) =>
-    optimal(at(d), { bytes }).summary().predictedTime / storeAll(at(d)).summary().predictedTime;
-  const plan = optimalWithin(at(found.optimal), bytes, 0.3);
-  assert.ok(plan !== null && plan.summary().predictedPeakBytes <= bytes);
-  assert.ok(ratio(found.optimal) <= 1.3);
-  assert.ok(ratio(found.optimal + 1) > 1.3, `depth ${found.optimal + 1}: ×${ratio(found.optimal + 1)}`);
-  // Without the time cap, memory alone would let optimal go deeper.
-  assert.ok(optimalSmallestBytes(at(found.optimal + 1)) <= bytes);
-  assert.equal(deepResnet(shape, 3).stages.length, 3 * 3 + 2);
-});
+test(
+  "deepestUnder: store-all fits exactly up to its depth; optimal within the overhead at its depth, not one deeper",
+  {
+    timeout: 120_000, // plans optimal over chains of up to 200 stages: seconds on a loaded machine
+  },
+  () => {
+    const shape = { size: 8, width: 2, batch: 2 };
+    const at = profiles(shape);
+    const bytes = storeAll(at(3)).summary().predictedPeakBytes; // store-all fits depth 3 exactly
+    const found = deepestUnder(at, { bytes, overhead: 0.3, maxDepth: 64 });
+    assert.equal(found.storeAll, 3);
+    assert.ok(found.optimal > found.storeAll && found.optimal < 64, `optimal reaches ${found.optimal}`);
+    const ratio = (d: number) =>
+      optimal(at(d), { bytes }).summary().predictedTime / storeAll(at(d)).summary().predictedTime;
+    const plan = optimalWithin(at(found.optimal), bytes, 0.3);
+    assert.ok(plan !== null && plan.summary().predictedPeakBytes <= bytes);
+    assert.ok(ratio(found.optimal) <= 1.3);
+    assert.ok(ratio(found.optimal + 1) > 1.3, `depth ${found.optimal + 1}: ×${ratio(found.optimal + 1)}`);
+    // Without the time cap, memory alone would let optimal go deeper.
+    assert.ok(optimalSmallestBytes(at(found.optimal + 1)) <= bytes);
+    assert.equal(deepResnet(shape, 3).stages.length, 3 * 3 + 2);
+  },
+);
