@@ -44,12 +44,18 @@ const chain = mlp({ depth: 32, width: 256, hidden: 1024, classes: 10, inputs: 25
 const batch = 64;
 const profile = staticProfile(chain, batch);
 const plans: Record<string, Plan> = { storeAll: storeAll(profile), sqrt: sqrt(profile) };
-const backend = new CpuBackend();
-const params = initParams(chain, backend, 0);
-const host = uploadBatch(teacher({ inputs: 256, classes: 10, seed: 0 }), { backend, chain, size: batch });
+/** A CPU backend with `threads` threads, its parameters and a batch. */
+function rematOn(threads: number) {
+  const backend = new CpuBackend({ threads });
+  const params = initParams(chain, backend, 0);
+  const host = uploadBatch(teacher({ inputs: 256, classes: 10, seed: 0 }), { backend, chain, size: batch });
+  return { backend, params, host };
+}
+const remats = new Map([1, cores].map((t) => [t, rematOn(t)]));
 
-/** remat: `steps` forward + backward steps of `plan`, in ms. */
-function rematSteps(plan: Plan): number[] {
+/** remat: `steps` forward + backward steps of `plan` on `threads` threads, in ms. */
+function rematSteps(plan: Plan, threads: number): number[] {
+  const { backend, params, host } = remats.get(threads)!;
   const ms: number[] = [];
   for (let s = 0; s < steps; s++) {
     (globalThis as { gc?: () => void }).gc?.();
@@ -91,8 +97,14 @@ if (!torch) {
   console.log("PyTorch is not installed (bash benchmarks/peers/setup.sh installs it): timing remat alone");
 }
 const systems: Array<{ name: string; threads: number; mode: string; run: () => Promise<number[]> }> = [
-  { name: "remat", threads: 1, mode: "storeAll", run: () => Promise.resolve(rematSteps(plans.storeAll!)) },
-  { name: "remat", threads: 1, mode: "sqrt", run: () => Promise.resolve(rematSteps(plans.sqrt!)) },
+  ...[1, cores].flatMap((threads) =>
+    ["storeAll", "sqrt"].map((mode) => ({
+      name: "remat",
+      threads,
+      mode,
+      run: () => Promise.resolve(rematSteps(plans[mode]!, threads)),
+    }))
+  ),
   ...(torch
     ? [1, cores].flatMap((threads) =>
       ["storeAll", "sqrt"].map((mode) => ({
@@ -111,9 +123,11 @@ for (let r = 0; r < rounds; r++) {
   console.log(`round ${r + 1}/${rounds}`);
 }
 torch?.stop();
-releaseParams(params);
-host.x.release();
-host.y.release();
+for (const { params, host } of remats.values()) {
+  releaseParams(params);
+  host.x.release();
+  host.y.release();
+}
 
 const rows = systems.map((s) => ({
   system: s.name,
@@ -129,6 +143,7 @@ console.log("| system | threads | store-all | √n checkpointing | √n overhead
 console.log("|---|---|---|---|---|");
 const lines: Array<[string, number]> = [
   ["remat", 1],
+  ["remat", cores],
   ...(torch ? [["pytorch", 1], ["pytorch", cores]] as Array<[string, number]> : []),
 ];
 for (const [system, threads] of lines) {
@@ -142,7 +157,7 @@ for (const [system, threads] of lines) {
 const ratios: Record<string, number> = {};
 if (torch) {
   for (const threads of [1, cores]) {
-    ratios[`remat / pytorch ${threads} thread(s), store-all`] = find("remat", 1, "storeAll")! /
+    ratios[`remat / pytorch, ${threads} thread(s) each, store-all`] = find("remat", threads, "storeAll")! /
       find("pytorch", threads, "storeAll")!;
   }
   console.log("");

@@ -7,6 +7,7 @@ import {
   checkUserKernelCall,
   type DType,
   type HostArray,
+  InvalidArgument,
   type KernelTable,
   MemoryAccountant,
   type MemoryKind,
@@ -18,9 +19,28 @@ import {
   type UserKernelCall,
 } from "@remat/core";
 import { makeCpuKernels } from "./kernels.ts";
+import { hardwareThreads } from "./gemm/wasm_kernel.ts";
 
 /**
- * A backend running every kernel on the calling thread over TypedArrays.
+ * Options of {@link CpuBackend}.
+ *
+ * @example
+ * ```ts
+ * import { CpuBackend, type CpuBackendOptions } from "@remat/cpu";
+ * const options: CpuBackendOptions = { threads: 1 };
+ * console.log(new CpuBackend(options).threads); // 1
+ * ```
+ */
+export interface CpuBackendOptions {
+  /** Threads for matrix products (1 up to the hardware's; more are capped); default all. */
+  readonly threads?: number;
+}
+
+/**
+ * A backend over TypedArrays. Matrix products run on the WebAssembly SIMD kernel, on up to
+ * `threads` threads (default: every hardware thread), each row of a product computed by one
+ * thread in a fixed order, so the bits of every result are the same for any thread count;
+ * every other kernel runs on the calling thread.
  *
  * @example
  * ```ts
@@ -34,14 +54,27 @@ export class CpuBackend implements Backend {
   /** Always "cpu". */
   readonly name = "cpu";
   /** A description of the device. */
-  readonly device = "CPU (single thread, TypedArrays)";
+  readonly device: string;
+  /** Threads matrix products may use. */
+  readonly threads: number;
   /** Accounts every buffer this backend allocates. */
   readonly memory: MemoryAccountant = new MemoryAccountant();
   /** The CPU kernels. */
   readonly kernels: KernelTable;
 
-  /** A CPU backend with its own memory accountant. */
-  constructor() {
+  /**
+   * A CPU backend with its own memory accountant.
+   * @param options.threads threads for matrix products, 1 up to the hardware's (default all)
+   */
+  constructor(options: CpuBackendOptions = {}) {
+    const threads = options.threads ?? hardwareThreads;
+    if (!(Number.isInteger(threads) && threads >= 1)) {
+      throw new InvalidArgument({ name: "threads", value: threads, expected: "a positive integer" });
+    }
+    this.threads = Math.min(threads, hardwareThreads);
+    this.device = `CPU (${this.threads} thread${
+      this.threads === 1 ? "" : "s"
+    } for matrix products, TypedArrays)`;
     this.kernels = makeCpuKernels(this);
   }
 

@@ -19,6 +19,8 @@ export interface GemmShape {
   readonly transA: boolean;
   /** b is stored [N, K]. */
   readonly transB: boolean;
+  /** Threads that may share the work (WebAssembly kernel only); default 1. Never changes the bits. */
+  readonly threads?: number;
 }
 
 /** c = op(a)·op(b): a is [M,K] ([K,M] if transA), b is [K,N] ([N,K] if transB), c is [M,N]. */

@@ -11,8 +11,8 @@ import wabtInit from "wabt";
 const dir = new URL(".", import.meta.url);
 const source = await readFile(new URL("gemm.wat", dir), "utf8");
 const wabt = await wabtInit();
-const mod = wabt.parseWat("gemm.wat", source, { simd: true });
-mod.validate();
+const mod = wabt.parseWat("gemm.wat", source, { simd: true, threads: true });
+mod.validate({ simd: true, threads: true });
 const { buffer } = mod.toBinary({});
 mod.destroy();
 new WebAssembly.Module(new Uint8Array(buffer)); // fails here, not at runtime, if the engine rejects it

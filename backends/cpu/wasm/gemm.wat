@@ -1,4 +1,5 @@
-;; Single-threaded f32 gemm with WebAssembly SIMD: c = op(a)·op(b). Assembled by build.ts.
+;; f32 gemm with WebAssembly SIMD: c = op(a)·op(b), rows [lo, hi) of c per call, so that threads
+;; sharing the (imported, shared) memory can each compute a band of rows. Assembled by build.ts.
 ;;
 ;; Blocking (GotoBLAS style): for each KC slice of k and NC slice of the columns, B is packed
 ;; into KC×16 column panels; for each MC slice of the rows, A is packed into 2×KC row panels;
@@ -9,9 +10,10 @@
 ;; is full. Padding lanes of the packed panels only reach padding of c, which is never copied out;
 ;; they are zeroed anyway so stale scratch (say, denormals) cannot slow the arithmetic.
 ;; Each c element is accumulated over k in ascending order, so results are deterministic
-;; (plain f32x4 mul then add: no fused or relaxed operations).
+;; (plain f32x4 mul then add: no fused or relaxed operations), and the same whichever band of
+;; rows a call computes: an element's sum never depends on the other rows.
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 16384 shared))
 
   (global (export "MR") i32 (i32.const 2))
   (global (export "NR") i32 (i32.const 16))
@@ -200,10 +202,12 @@
   (func $min (param $x i32) (param $y i32) (result i32)
     (select (local.get $x) (local.get $y) (i32.lt_s (local.get $x) (local.get $y))))
 
-  ;; c[mp, np] = op(a)·op(b) for m, n, k ≥ 1. a, b, c, pa, pb are byte addresses; pa and pb are
-  ;; scratch for MC×KC and KC×NC floats. ta: a is stored [k, m]; tb: b is stored [n, k].
+  ;; Rows [lo, hi) of c[mp, np] = op(a)·op(b) for m, n, k ≥ 1 (lo and hi even, hi ≤ mp). a, b, c,
+  ;; pa, pb are byte addresses; pa and pb are this call's scratch for MC×KC and KC×NC floats.
+  ;; ta: a is stored [k, m]; tb: b is stored [n, k].
   (func (export "gemm") (param $m i32) (param $n i32) (param $k i32) (param $ta i32) (param $tb i32)
         (param $a i32) (param $b i32) (param $c i32) (param $pa i32) (param $pb i32)
+        (param $lo i32) (param $hi i32)
     (local $ars i32) (local $aps i32) (local $bjs i32) (local $bps i32)
     (local $mp i32) (local $np i32) (local $ldc i32)
     (local $p0 i32) (local $kc i32) (local $j0 i32) (local $nc i32) (local $i0 i32) (local $mc i32)
@@ -234,9 +238,9 @@
             (i32.add (local.get $pb) (i32.shl (i32.mul (local.get $jr) (local.get $kc)) (i32.const 2))))
           (local.set $jr (i32.add (local.get $jr) (i32.const 16)))
           (br_if $lpb (i32.lt_u (local.get $jr) (local.get $nc))))
-        (local.set $i0 (i32.const 0))
+        (local.set $i0 (local.get $lo))
         (loop $li
-          (local.set $mc (call $min (global.get $MC) (i32.sub (local.get $mp) (local.get $i0))))
+          (local.set $mc (call $min (global.get $MC) (i32.sub (local.get $hi) (local.get $i0))))
           (local.set $ir (i32.const 0))
           (loop $lpa
             (local.set $ai (i32.add (local.get $i0) (local.get $ir)))
@@ -269,7 +273,7 @@
             (local.set $jr (i32.add (local.get $jr) (i32.const 16)))
             (br_if $ljr (i32.lt_u (local.get $jr) (local.get $nc))))
           (local.set $i0 (i32.add (local.get $i0) (global.get $MC)))
-          (br_if $li (i32.lt_u (local.get $i0) (local.get $mp))))
+          (br_if $li (i32.lt_u (local.get $i0) (local.get $hi))))
         (local.set $j0 (i32.add (local.get $j0) (global.get $NC)))
         (br_if $lj (i32.lt_u (local.get $j0) (local.get $np))))
       (local.set $p0 (i32.add (local.get $p0) (global.get $KC)))
