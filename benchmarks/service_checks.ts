@@ -30,9 +30,9 @@ const check = (ok: boolean, what: string) => {
   if (!ok) failures.push(what);
 };
 
-/** A job of about 150–250 ms steps here (a 12-block residual MLP, 256/1024, batch 64, sqrt). */
+/** A job of about 200–400 ms steps here (a 24-block residual MLP, 256/1024, batch 64, sqrt). */
 const slowJob = (steps: number, seed = 1) => ({
-  model: { kind: "mlp", depth: 12, width: 256, hidden: 1024, classes: 10, inputs: 256 },
+  model: { kind: "mlp", depth: 24, width: 256, hidden: 1024, classes: 10, inputs: 256 },
   data: { kind: "teacher" },
   strategy: { name: "sqrt" },
   batch: 64,
