@@ -1,7 +1,8 @@
 /**
  * remat beside its peers on the same model and machine, interleaved in one run: the reference
  * MLP (32 residual blocks 256→1024→256, batch 64, 10 classes; forward + backward, no
- * optimizer) under store-all and under √n checkpointing, on remat's CPU backend and on
+ * optimizer) under store-all and under √n checkpointing, on remat's CPU backend (its default
+ * WebAssembly gemm, and OpenBLAS through FFI where a system OpenBLAS loads) and on
  * PyTorch's CPU build with one thread and with all cores (PyTorch from
  * `benchmarks/peers/setup.sh`, which installs it into .peers/; without it the bench says so and
  * times remat alone). Rounds alternate the systems so that drift of a shared machine falls on
@@ -28,6 +29,7 @@ import {
   uploadBatch,
 } from "@remat/core";
 import { CpuBackend } from "@remat/cpu";
+import { loadOpenBlas } from "../backends/cpu/gemm/native_blas.ts";
 import { teacher } from "@remat/datasets";
 import { intOption, writeOutput } from "@remat/cli";
 import { sqrt, storeAll } from "@remat/strategies";
@@ -44,18 +46,27 @@ const chain = mlp({ depth: 32, width: 256, hidden: 1024, classes: 10, inputs: 25
 const batch = 64;
 const profile = staticProfile(chain, batch);
 const plans: Record<string, Plan> = { storeAll: storeAll(profile), sqrt: sqrt(profile) };
-/** A CPU backend with `threads` threads, its parameters and a batch. */
-function rematOn(threads: number) {
-  const backend = new CpuBackend({ threads });
+/** A CPU backend with `threads` threads and its gemm, its parameters and a batch. */
+function rematOn(threads: number, gemm: "wasm" | "openblas") {
+  const backend = new CpuBackend({ threads, gemm });
   const params = initParams(chain, backend, 0);
   const host = uploadBatch(teacher({ inputs: 256, classes: 10, seed: 0 }), { backend, chain, size: batch });
   return { backend, params, host };
 }
-const remats = new Map([1, cores].map((t) => [t, rematOn(t)]));
+/** remat's variants: the default WebAssembly gemm, and OpenBLAS through FFI where it loads. */
+const gemms: Array<"wasm" | "openblas"> = ["wasm"];
+try {
+  loadOpenBlas();
+  gemms.push("openblas");
+} catch (e) {
+  console.log(`remat with OpenBLAS is not timed: ${(e as Error).message}`);
+}
+const remats = new Map(gemms.flatMap((g) => [1, cores].map((t) => [`${g}/${t}`, rematOn(t, g)])));
+const rematName = (g: string) => g === "wasm" ? "remat" : "remat (OpenBLAS)";
 
-/** remat: `steps` forward + backward steps of `plan` on `threads` threads, in ms. */
-function rematSteps(plan: Plan, threads: number): number[] {
-  const { backend, params, host } = remats.get(threads)!;
+/** remat: `steps` forward + backward steps of `plan` on `threads` threads with `gemm`, in ms. */
+function rematSteps(plan: Plan, threads: number, gemm: string): number[] {
+  const { backend, params, host } = remats.get(`${gemm}/${threads}`)!;
   const ms: number[] = [];
   for (let s = 0; s < steps; s++) {
     (globalThis as { gc?: () => void }).gc?.();
@@ -97,13 +108,15 @@ if (!torch) {
   console.log("PyTorch is not installed (bash benchmarks/peers/setup.sh installs it): timing remat alone");
 }
 const systems: Array<{ name: string; threads: number; mode: string; run: () => Promise<number[]> }> = [
-  ...[1, cores].flatMap((threads) =>
-    ["storeAll", "sqrt"].map((mode) => ({
-      name: "remat",
-      threads,
-      mode,
-      run: () => Promise.resolve(rematSteps(plans[mode]!, threads)),
-    }))
+  ...gemms.flatMap((gemm) =>
+    [1, cores].flatMap((threads) =>
+      ["storeAll", "sqrt"].map((mode) => ({
+        name: rematName(gemm),
+        threads,
+        mode,
+        run: () => Promise.resolve(rematSteps(plans[mode]!, threads, gemm)),
+      }))
+    )
   ),
   ...(torch
     ? [1, cores].flatMap((threads) =>
@@ -142,8 +155,7 @@ console.log(`median of ${rounds} rounds × ${steps} steps, systems alternating\n
 console.log("| system | threads | store-all | √n checkpointing | √n overhead |");
 console.log("|---|---|---|---|---|");
 const lines: Array<[string, number]> = [
-  ["remat", 1],
-  ["remat", cores],
+  ...gemms.flatMap((g) => [[rematName(g), 1], [rematName(g), cores]] as Array<[string, number]>),
   ...(torch ? [["pytorch", 1], ["pytorch", cores]] as Array<[string, number]> : []),
 ];
 for (const [system, threads] of lines) {
@@ -156,9 +168,11 @@ for (const [system, threads] of lines) {
 }
 const ratios: Record<string, number> = {};
 if (torch) {
-  for (const threads of [1, cores]) {
-    ratios[`remat / pytorch, ${threads} thread(s) each, store-all`] = find("remat", threads, "storeAll")! /
-      find("pytorch", threads, "storeAll")!;
+  for (const gemm of gemms) {
+    for (const threads of [1, cores]) {
+      ratios[`${rematName(gemm)} / pytorch, ${threads} thread(s) each, store-all`] =
+        find(rematName(gemm), threads, "storeAll")! / find("pytorch", threads, "storeAll")!;
+    }
   }
   console.log("");
   for (const [k, v] of Object.entries(ratios)) console.log(`${k}: ×${v.toFixed(2)}`);

@@ -20,6 +20,7 @@ import {
 } from "@remat/core";
 import { makeCpuKernels } from "./kernels.ts";
 import { hardwareThreads } from "./gemm/wasm_kernel.ts";
+import { loadOpenBlas, type NativeGemm } from "./gemm/native_blas.ts";
 
 /**
  * Options of {@link CpuBackend}.
@@ -34,6 +35,13 @@ import { hardwareThreads } from "./gemm/wasm_kernel.ts";
 export interface CpuBackendOptions {
   /** Threads for matrix products (1 up to the hardware's; more are capped); default all. */
   readonly threads?: number;
+  /**
+   * The matrix product: "wasm" (default: the WebAssembly SIMD kernel, nothing to install, the
+   * same bits under Deno and Bun) or "openblas" (a system OpenBLAS through FFI: several times
+   * faster where present, other bits; Deno needs --allow-ffi). "openblas" where it cannot load
+   * throws BackendUnavailable saying why.
+   */
+  readonly gemm?: "wasm" | "openblas";
 }
 
 /**
@@ -57,6 +65,8 @@ export class CpuBackend implements Backend {
   readonly device: string;
   /** Threads matrix products may use. */
   readonly threads: number;
+  /** The native sgemm matrix products run on, when `gemm: "openblas"` was asked for. */
+  readonly nativeGemm: NativeGemm | undefined;
   /** Accounts every buffer this backend allocates. */
   readonly memory: MemoryAccountant = new MemoryAccountant();
   /** The CPU kernels. */
@@ -72,9 +82,14 @@ export class CpuBackend implements Backend {
       throw new InvalidArgument({ name: "threads", value: threads, expected: "a positive integer" });
     }
     this.threads = Math.min(threads, hardwareThreads);
-    this.device = `CPU (${this.threads} thread${
-      this.threads === 1 ? "" : "s"
-    } for matrix products, TypedArrays)`;
+    const gemm = options.gemm ?? "wasm";
+    if (gemm !== "wasm" && gemm !== "openblas") {
+      throw new InvalidArgument({ name: "gemm", value: gemm, expected: '"wasm" or "openblas"' });
+    }
+    this.nativeGemm = gemm === "openblas" ? loadOpenBlas() : undefined;
+    this.device = `CPU (${this.threads} thread${this.threads === 1 ? "" : "s"} for matrix products, ${
+      this.nativeGemm ? "OpenBLAS" : "WebAssembly SIMD"
+    } gemm, TypedArrays)`;
     this.kernels = makeCpuKernels(this);
   }
 

@@ -9,6 +9,7 @@
  */
 import { gemmJs } from "./gemm/js_kernel.ts";
 import { gemmWasm, wasmGemmAvailable } from "./gemm/wasm_kernel.ts";
+import type { NativeGemm } from "./gemm/native_blas.ts";
 
 /** Layout of a gemm call. */
 export interface GemmShape {
@@ -19,8 +20,10 @@ export interface GemmShape {
   readonly transA: boolean;
   /** b is stored [N, K]. */
   readonly transB: boolean;
-  /** Threads that may share the work (WebAssembly kernel only); default 1. Never changes the bits. */
+  /** Threads that may share the work; default 1. Never changes the bits. */
   readonly threads?: number;
+  /** A native sgemm to run instead of the WebAssembly kernel (see gemm/native_blas.ts). */
+  readonly native?: NativeGemm;
 }
 
 /** c = op(a)·op(b): a is [M,K] ([K,M] if transA), b is [K,N] ([N,K] if transB), c is [M,N]. */
@@ -28,5 +31,6 @@ export function gemm(a: Float32Array, b: Float32Array, c: Float32Array, s: GemmS
   const { m, n, k } = s;
   if (m <= 0 || n <= 0) return;
   if (k <= 0) c.fill(0, 0, m * n);
+  else if (s.native) s.native.sgemm(a, b, c, s, s.threads ?? 1);
   else if (!wasmGemmAvailable || !gemmWasm(a, b, c, s)) gemmJs(a, b, c, s);
 }

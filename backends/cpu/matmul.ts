@@ -27,7 +27,7 @@ export function matmulKernels(bk: CpuBackend): Pick<KernelTable, "matmul"> {
       const n = transB ? bRows : bCols;
       const t = bk.alloc([m, n], "f32");
       if (m > 0 && n > 0 && k > 0) {
-        gemm(f32(a), f32(b), f32(t), { m, n, k, transA, transB, threads: bk.threads });
+        gemm(f32(a), f32(b), f32(t), { m, n, k, transA, transB, threads: bk.threads, native: bk.nativeGemm });
       }
       return t;
     },
