@@ -4,12 +4,9 @@ import { Effect } from "effect";
 import { adamw, mlp, readParams, releaseParams, staticProfile, train, withBackend } from "@remat/core";
 import { teacher } from "@remat/datasets";
 import { sqrt } from "@remat/strategies";
+import { bitsOf, describeCase, PRODUCT_CASES, productOn } from "./_products.ts";
 import { CpuBackend } from "./cpu_backend.ts";
 import { gemmThreading, hardwareThreads, startGemmHelpers } from "./gemm/wasm_kernel.ts";
-
-const bits = (a: Float32Array | Int32Array) => new Uint32Array(a.slice().buffer);
-const values = (n: number, seed: number) =>
-  Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed * 78.233) * 2);
 
 test("CpuBackend takes 1 up to the hardware's threads and refuses anything else", () => {
   assert.equal(new CpuBackend({ threads: 1 }).threads, 1);
@@ -29,28 +26,8 @@ test("matrix products give the same bits on one thread and on all (transposes, r
   assert.equal(helpers, hardwareThreads - 1, "every helper thread started");
   const one = new CpuBackend({ threads: 1 }), all = new CpuBackend();
   const before = gemmThreading().threadedProducts;
-  for (
-    const [m, n, k, transA, transB] of [
-      [64, 1024, 256, false, false],
-      [256, 1024, 64, true, false],
-      [64, 256, 1024, false, true],
-      [131, 77, 300, true, true],
-      [258, 33, 129, false, false],
-    ] as const
-  ) {
-    const a = values(m * k, m), b = values(k * n, n);
-    const aShape = transA ? [k, m] : [m, k], bShape = transB ? [n, k] : [k, n];
-    const run = async (bk: CpuBackend) =>
-      bits(
-        await bk.read(
-          bk.kernels.matmul(bk.upload(a, aShape, "f32"), bk.upload(b, bShape, "f32"), { transA, transB }),
-        ),
-      );
-    assert.deepEqual(
-      await run(all),
-      await run(one),
-      `${m}×${k} · ${k}×${n}, transA ${transA}, transB ${transB}`,
-    );
+  for (const c of PRODUCT_CASES) {
+    assert.deepEqual(bitsOf(await productOn(all, c)), bitsOf(await productOn(one, c)), describeCase(c));
   }
   const split = gemmThreading().threadedProducts - before;
   if (hardwareThreads > 1) assert.ok(split >= 5, `${split} products were split over threads`);
@@ -72,7 +49,7 @@ test("training on one thread and on all gives the same parameters, bit for bit",
     );
     const host = await readParams(backend, result.params);
     releaseParams(result.params);
-    return { params: host.flat().map(bits), losses: result.history.map((r) => r.loss) };
+    return { params: host.flat().map(bitsOf), losses: result.history.map((r) => r.loss) };
   };
   const one = await trained(1), all = await trained(hardwareThreads);
   assert.deepEqual(all.losses, one.losses);
