@@ -21,6 +21,10 @@ import {
 import { makeCpuKernels } from "./kernels.ts";
 import { hardwareThreads } from "./gemm/wasm_kernel.ts";
 import { loadOpenBlas, type NativeGemm } from "./gemm/native_blas.ts";
+import { BufferPool, type PooledArray } from "./buffer_pool.ts";
+
+/** Released arrays kept for reuse by default: 64 MiB. */
+export const DEFAULT_REUSE_BYTES: number = 64 * 1024 * 1024;
 
 /**
  * Options of {@link CpuBackend}.
@@ -42,6 +46,12 @@ export interface CpuBackendOptions {
    * throws BackendUnavailable saying why.
    */
   readonly gemm?: "wasm" | "openblas";
+  /**
+   * Bytes of released tensor arrays kept for reuse (handed back zero-filled, so results are
+   * the same bits either way); 0 turns reuse off. Default 64 MiB. These free arrays are not
+   * live tensors: the memory accountant does not count them.
+   */
+  readonly reuseBytes?: number;
 }
 
 /**
@@ -71,6 +81,9 @@ export class CpuBackend implements Backend {
   readonly memory: MemoryAccountant = new MemoryAccountant();
   /** The CPU kernels. */
   readonly kernels: KernelTable;
+  /** Released arrays kept for reuse. */
+  readonly pool: BufferPool;
+  readonly #giveBack: (handle: unknown) => void;
 
   /**
    * A CPU backend with its own memory accountant.
@@ -86,6 +99,17 @@ export class CpuBackend implements Backend {
     if (gemm !== "wasm" && gemm !== "openblas") {
       throw new InvalidArgument({ name: "gemm", value: gemm, expected: '"wasm" or "openblas"' });
     }
+    const reuseBytes = options.reuseBytes ?? DEFAULT_REUSE_BYTES;
+    if (!(Number.isSafeInteger(reuseBytes) && reuseBytes >= 0)) {
+      throw new InvalidArgument({
+        name: "reuseBytes",
+        value: reuseBytes,
+        expected: "a whole number of bytes ≥ 0",
+      });
+    }
+    this.pool = new BufferPool(reuseBytes);
+    const pool = this.pool;
+    this.#giveBack = (handle) => pool.give(handle as PooledArray);
     this.nativeGemm = gemm === "openblas" ? loadOpenBlas() : undefined;
     this.device = `CPU (${this.threads} thread${this.threads === 1 ? "" : "s"} for matrix products, ${
       this.nativeGemm ? "OpenBLAS" : "WebAssembly SIMD"
@@ -96,8 +120,22 @@ export class CpuBackend implements Backend {
   /** A zero-filled tensor; `kind` defaults to `memory.defaultKind`. */
   alloc(shape: Shape, dtype: DType, kind: MemoryKind = this.memory.defaultKind): Tensor {
     const n = sizeOf(shape);
-    const data = dtype === "f32" ? new Float32Array(n) : new Int32Array(n);
-    return new Tensor(shape, dtype, new Storage(data, n * 4, kind, this.memory, noop));
+    const data = this.pool.take(dtype, n);
+    return new Tensor(shape, dtype, new Storage(data, n * 4, kind, this.memory, this.#giveBack));
+  }
+
+  /**
+   * A tensor for a kernel that writes every element before any is read: its array may be a
+   * reused one, not zero-filled (saves the fill on products and element-wise passes).
+   */
+  allocForWrite(shape: Shape, dtype: DType): Tensor {
+    const n = sizeOf(shape);
+    const data = this.pool.take(dtype, n, false);
+    return new Tensor(
+      shape,
+      dtype,
+      new Storage(data, n * 4, this.memory.defaultKind, this.memory, this.#giveBack),
+    );
   }
 
   /** A tensor holding a copy of `data`. */
@@ -140,8 +178,10 @@ export class CpuBackend implements Backend {
     return t;
   }
 
-  /** Nothing to release: the storages are garbage-collected arrays. */
-  dispose(): void {}
+  /** Drops the arrays kept for reuse; live tensors stay valid (they are garbage-collected arrays). */
+  dispose(): void {
+    this.pool.clear();
+  }
 }
 
 /**
@@ -187,5 +227,3 @@ export function i32(t: Tensor): Int32Array {
 export function cpuData(t: Tensor): Float32Array | Int32Array {
   return t.storage.handle as Float32Array | Int32Array;
 }
-
-function noop(): void {}

@@ -39,8 +39,9 @@ export function geluOf(v: number): number {
  * ```
  */
 export function elementwiseKernels(bk: CpuBackend): Elementwise {
+  // every kernel here writes each element of its output once
   const out = (like: Tensor): [Tensor, Float32Array] => {
-    const t = bk.alloc(like.shape, "f32");
+    const t = bk.allocForWrite(like.shape, "f32");
     return [t, f32(t)];
   };
   // element i of the result is written after element i of dy is read, so dy can be the output

@@ -27,7 +27,7 @@ export function linearKernels(bk: CpuBackend): Pick<KernelTable, "linear"> {
       const n = bias.size, rows = n === 0 ? 0 : zt.size / n;
       if (activation === "gelu") {
         // z stays (the backward needs it); y is a second tensor
-        const yt = bk.alloc(zt.shape, "f32");
+        const yt = bk.allocForWrite(zt.shape, "f32");
         const y = f32(yt);
         for (let r = 0; r < rows; r++) {
           const off = r * n;

@@ -25,8 +25,9 @@ export function matmulKernels(bk: CpuBackend): Pick<KernelTable, "matmul"> {
       const bCols = lastDim(b.shape), bRows = bCols === 0 ? 0 : b.size / bCols;
       const m = transA ? aCols : aRows, k = transA ? aRows : aCols;
       const n = transB ? bRows : bCols;
-      const t = bk.alloc([m, n], "f32");
-      if (m > 0 && n > 0 && k > 0) {
+      const full = m > 0 && n > 0 && k > 0; // then gemm writes every element
+      const t = full ? bk.allocForWrite([m, n], "f32") : bk.alloc([m, n], "f32");
+      if (full) {
         gemm(f32(a), f32(b), f32(t), { m, n, k, transA, transB, threads: bk.threads, native: bk.nativeGemm });
       }
       return t;
