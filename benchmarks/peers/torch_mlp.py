@@ -1,67 +1,37 @@
-"""The reference MLP in PyTorch, timed on command, for benchmarks/peers_bench.ts.
+"""remat's mlp in PyTorch, timed on command, for benchmarks/peers_bench.ts (--model mlp).
 
-Same model as remat's reference MLP (`mlp({ depth: 32, width: 256, hidden: 1024, classes: 10,
-inputs: 256 })`, batch 64): a linear input stage, 32 residual blocks
-x + W2·relu(W1·x + b1) + b2, a linear head, cross-entropy; one step is forward + backward,
-no optimizer, as in remat's `deno task bench`.
+The same model as `mlp(config)` in core/models/mlp.ts, built from the config the bench sends
+(the reference MLP: depth 32, width 256, hidden 1024, classes 10, inputs 256, batch 64, on
+the teacher data): a linear input stage, `depth` residual blocks
+x + W2·dropout(relu(W1·x + b1)) + b2, a linear head; one nn.Sequential entry per remat stage
+(34 for the reference MLP, so checkpoint_sequential takes round(√34) = 6 segments). The
+stdin/stdout protocol and the step are torch_driver.py's.
 
-It reads one JSON command per line on stdin and answers one JSON line on stdout:
-  {"mode": "storeAll" | "sqrt", "threads": N, "steps": K}  ->  {"ms": [K step times]}
-`sqrt` checkpoints in the layout of torch.utils.checkpoint.checkpoint_sequential with
-round(sqrt(34)) segments (use_reentrant=False). A first line {"ready": ..., "torch": version,
-"threads": default} says it is loaded.
+Parameter count, the bench's check that both sides build the same model: for the reference
+MLP, input 256·256 + 256 = 65,792; each block 256·1024 + 1024 + 1024·256 + 256 = 525,568,
+times 32 = 16,818,176; head 256·10 + 10 = 2,570; in all 16,886,538 (no state).
 """
-import json
-import math
-import sys
-import time
-
-import torch
 from torch import nn
-from torch.utils.checkpoint import checkpoint_sequential
+
+from torch_driver import serve
 
 
 class Block(nn.Module):
-    def __init__(self, width, hidden):
+    def __init__(self, width, hidden, p):
         super().__init__()
         self.fc1 = nn.Linear(width, hidden)
+        self.drop = nn.Dropout(p)
         self.fc2 = nn.Linear(hidden, width)
 
     def forward(self, x):
-        return x + self.fc2(torch.relu(self.fc1(x)))
+        return x + self.fc2(self.drop(self.fc1(x).relu()))
 
 
-def reference(depth=32, width=256, hidden=1024, classes=10, inputs=256):
-    return nn.Sequential(nn.Linear(inputs, width), *[Block(width, hidden) for _ in range(depth)],
-                         nn.Linear(width, classes))
-
-
-def main():
-    torch.manual_seed(0)
-    model = reference()
-    x = torch.randn(64, 256)
-    y = torch.randint(0, 10, (64,))
-    loss_fn = nn.CrossEntropyLoss()
-    segments = round(math.sqrt(len(model)))
-    default_threads = torch.get_num_threads()
-    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": default_threads,
-                      "segments": segments}), flush=True)
-    for line in sys.stdin:
-        cmd = json.loads(line)
-        torch.set_num_threads(int(cmd["threads"]))
-        times = []
-        for _ in range(int(cmd["steps"])):
-            model.zero_grad(set_to_none=True)
-            t0 = time.perf_counter()
-            if cmd["mode"] == "sqrt":
-                inp = x.requires_grad_(False)
-                out = checkpoint_sequential(model, segments, inp, use_reentrant=False)
-            else:
-                out = model(x)
-            loss_fn(out, y).backward()
-            times.append((time.perf_counter() - t0) * 1000)
-        print(json.dumps({"ms": times}), flush=True)
+def build(c):
+    return nn.Sequential(nn.Linear(c["inputs"], c["width"]),
+                         *[Block(c["width"], c["hidden"], c["dropout"]) for _ in range(c["depth"])],
+                         nn.Linear(c["width"], c["classes"]))
 
 
 if __name__ == "__main__":
-    main()
+    serve(build)
