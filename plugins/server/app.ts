@@ -17,6 +17,10 @@
  * GET  /v1/jobs/:id/weights        trained parameters, safetensors
  * ```
  *
+ * With `database`, jobs live in PostgreSQL and are trained by cluster workers (this process's
+ * `database.workers` and any started with `deno task worker`); weights and checkpoints go to
+ * the data directory, shared between hosts (see cluster/).
+ *
  * With a token, every `/v1` route and `/metrics` require it; `/healthz` and `/openapi.json`
  * stay open. Every request is logged as one JSON line on stdout, and so is every job
  * transition (`log: false` turns both off). A 413 for a body over `maxBodyBytes` says
@@ -37,8 +41,15 @@ import { type JobRunnerShape, makeJobRunner, type RunnerOptions } from "./job_ru
 import { jobTransitionLog } from "./job_log.ts";
 import { JobStore } from "./job_store.ts";
 import { type LogSink, logSink } from "./json_log.ts";
+import type { JobRecord } from "./job_types.ts";
 import { resolveLimits, type ServiceLimits } from "./limits.ts";
 import { openApiDocument } from "./openapi.ts";
+import { makeClusterRunner } from "./cluster/cluster_runner.ts";
+import { JobTable } from "./cluster/job_table.ts";
+import { type LeaseWorker, startLeaseWorker } from "./cluster/lease_worker.ts";
+import { createSchema } from "./cluster/schema.ts";
+import { SharedFiles } from "./cluster/shared_files.ts";
+import { connect } from "./cluster/sql.ts";
 import { Planner } from "./planner.ts";
 import { type ServiceMetrics, serviceMetrics } from "./service_metrics.ts";
 
@@ -52,6 +63,12 @@ export interface ServiceOptions {
   readonly limits?: Partial<ServiceLimits>;
   /** Queue bound, concurrency, backend factory. */
   readonly runner?: RunnerOptions;
+  /**
+   * Keep jobs in PostgreSQL at `url` instead of the data directory's records, trained by
+   * `workers` workers in this process (default 1; 0: only by separate worker processes),
+   * each holding a job's lease for `leaseSeconds` (default 15) between writes.
+   */
+  readonly database?: { readonly url: string; readonly workers?: number; readonly leaseSeconds?: number };
   /**
    * The request and job transition log: `true` (default) writes JSON lines to stdout,
    * `false` writes nothing (tests), a function receives each line's fields.
@@ -92,16 +109,44 @@ function envToken(): string | undefined {
  */
 export async function trainingService(options: ServiceOptions = {}): Promise<TrainingService> {
   const limits = resolveLimits(options.limits ?? {});
-  const store = await JobStore.open(path.resolve(options.dataDir ?? "remat-data"));
+  const dataDir = path.resolve(options.dataDir ?? "remat-data");
   const log = logSink(options.log);
   const logTransition = jobTransitionLog(log);
-  const runner = makeJobRunner(store, {
-    ...options.runner,
-    onTransition(record) {
-      logTransition(record);
-      options.runner?.onTransition?.(record);
-    },
-  });
+  const onTransition = (record: JobRecord) => {
+    logTransition(record);
+    options.runner?.onTransition?.(record);
+  };
+  let endDatabase = async () => {};
+  let runner: JobRunnerShape;
+  if (options.database) {
+    const sql = await connect(options.database.url, { name: "remat-api" });
+    endDatabase = () => sql.end({ timeout: 5 });
+    await createSchema(sql);
+    const table = new JobTable(sql), files = await SharedFiles.open(dataDir);
+    const workers: LeaseWorker[] = [];
+    for (let i = 0; i < (options.database.workers ?? 1); i++) {
+      workers.push(
+        await startLeaseWorker({
+          table,
+          files,
+          leaseSeconds: options.database.leaseSeconds,
+          checkpointEvery: options.runner?.checkpointEvery,
+          maxAttempts: options.runner?.maxAttempts,
+          workerUrl: options.runner?.workerUrl,
+          log: (fields) => log({ ...fields, msg: `worker: ${fields.msg}` }),
+        }),
+      );
+    }
+    runner = await makeClusterRunner({
+      table,
+      files,
+      maxQueued: options.runner?.maxQueued,
+      workers,
+      onTransition,
+    });
+  } else {
+    runner = makeJobRunner(await JobStore.open(dataDir), { ...options.runner, onTransition });
+  }
   const token = options.token ?? envToken();
   const metrics = serviceMetrics(runner);
   const app = new Hono();
@@ -169,6 +214,7 @@ export async function trainingService(options: ServiceOptions = {}): Promise<Tra
       planner.close();
       await runner.close(); // its last transitions are still logged
       metrics.close();
+      await endDatabase();
     },
   };
 }

@@ -8,12 +8,13 @@ import assert from "node:assert/strict";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
+import type { JobStore } from "./job_store.ts";
 import { jsonRequest, tempService, tinyJob } from "./test_support.ts";
 
 test("a cancel racing completion is a 409 and the weights are kept; no file is orphaned", async () => {
   const s = await tempService({ runner: { checkpointEvery: 2 } });
   try {
-    const store = s.runner.store;
+    const store = s.runner.store as JobStore; // the embedded service's store
     const save = store.saveWeights.bind(store);
     let saving = false;
     store.saveWeights = async (id, bytes) => {

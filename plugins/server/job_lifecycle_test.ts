@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { gpt, mlp } from "@remat/core";
+import type { JobStore } from "./job_store.ts";
 import { decodeSafetensors } from "./safetensors.ts";
 import { jsonRequest, readSse, tempService, tinyJob, waitForJob } from "./test_support.ts";
 
@@ -167,8 +168,9 @@ describe("restart", () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     // simulate a crash: the record on disk says running, and the process never closes the service
-    await first.runner.store.save({ ...first.runner.get(long.id)!, state: "running" });
-    await first.runner.store.flush();
+    const store = first.runner.store as JobStore; // the embedded service's store
+    await store.save({ ...first.runner.get(long.id)!, state: "running" });
+    await store.flush();
     const second = await tempService({ runner: { resume: false } }, dir);
     try {
       const listed = (await json(await second.app.request("/v1/jobs"))).jobs as Array<

@@ -14,6 +14,7 @@
  */
 import { Context, Effect, Layer } from "effect";
 import { JobEvents } from "./job_events.ts";
+import type { JobData } from "./job_data.ts";
 import type { JobStore } from "./job_store.ts";
 import type { JobRecord, JobRequest, StepMetric } from "./job_types.ts";
 import { JOB_WORKER_URL, type JobWorker, startJobWorker } from "./worker_client.ts";
@@ -85,8 +86,8 @@ export interface Submitted {
 
 /** What the runner offers the routes. */
 export interface JobRunnerShape {
-  /** Where records, metrics and weights are written. */
-  readonly store: JobStore;
+  /** Where metrics and weights are read from. */
+  readonly store: JobData;
   /** Where each job's state changes and steps are announced. */
   readonly events: JobEvents;
   /**
@@ -158,7 +159,10 @@ interface Running {
  * const { record } = await runner.submit(request);
  * ```
  */
-export function makeJobRunner(store: JobStore, options: RunnerOptions = {}): JobRunnerShape {
+export function makeJobRunner(
+  store: JobStore,
+  options: RunnerOptions = {},
+): JobRunnerShape & { readonly store: JobStore } {
   const concurrency = options.concurrency ?? 1, maxQueued = options.maxQueued ?? 16;
   const persistEveryMs = options.persistEveryMs ?? 500;
   const checkpointEvery = options.checkpointEvery ?? 50;

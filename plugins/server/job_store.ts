@@ -4,10 +4,11 @@
  * `<id>.checkpoint.safetensors`. Only `node:` modules, so it runs under Deno, Bun and Node alike.
  * @module
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { InvalidArgument } from "@remat/core";
+import { readOptional, writeAtomic } from "./atomic_file.ts";
 import {
   type CorruptRecord,
   FINAL_STATES,
@@ -440,35 +441,6 @@ export class JobStore {
   }
 }
 
-/** Temp file in the same folder, write, fsync, rename over the target: readers see old or new, not half. */
-async function writeAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${target}.${randomUUID()}.tmp`;
-  try {
-    const fh = await fs.open(tmp, "w");
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, target);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-async function readOptional(file: string): Promise<Uint8Array | undefined> {
-  try {
-    const b = await fs.readFile(file);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength); // a plain Uint8Array, not a Buffer
-  } catch (e) {
-    if ((e as { code?: unknown }).code === "ENOENT") return undefined;
-    throw e;
-  }
-}
-
-/** A step metric, or why the line is not one. */
 function parseMetric(line: string): StepMetric | string {
   let v: unknown;
   try {

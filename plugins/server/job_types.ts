@@ -142,6 +142,24 @@ export interface JobRecord {
   readonly resumedFrom?: number;
   /** The `Idempotency-Key` the job was submitted with. */
   readonly idempotencyKey?: string;
+  /** With a shared database: the worker process that trains (or last trained) the job. */
+  readonly worker?: WorkerIdentity;
+}
+
+/**
+ * A worker process of a cluster (see cluster/lease_worker.ts): its id, host and process id.
+ * @example
+ * ```ts
+ * const me: WorkerIdentity = { id: "w-1", host: "gpu-7", pid: 4242 };
+ * ```
+ */
+export interface WorkerIdentity {
+  /** Unique among the cluster's workers (default: host, pid and a random part). */
+  readonly id: string;
+  /** The host name. */
+  readonly host: string;
+  /** The process id on that host. */
+  readonly pid: number;
 }
 
 /**
