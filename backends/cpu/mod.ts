@@ -11,6 +11,7 @@
  * @module
  */
 export * from "./cpu_backend.ts";
+export { BufferPool, MIN_POOLED_ELEMENTS, type PooledArray } from "./buffer_pool.ts";
 export type { NativeGemm } from "./gemm/native_blas.ts";
 
 /** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
