@@ -29,6 +29,13 @@ export * from "./job_log.ts";
 export * from "./metrics.ts";
 export * from "./service_metrics.ts";
 export * from "./http_route.ts";
+export type { JobData } from "./job_data.ts";
+export * from "./cluster/sql.ts";
+export * from "./cluster/schema.ts";
+export * from "./cluster/job_table.ts";
+export * from "./cluster/shared_files.ts";
+export * from "./cluster/lease_worker.ts";
+export * from "./cluster/cluster_runner.ts";
 
 /** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
 export type {
