@@ -20,6 +20,8 @@ export type BackendChoice = typeof BACKEND_CHOICES[number];
 export interface BackendOptions {
   /** Passed to WebGPU's `requestAdapter`. Default "high-performance". */
   readonly powerPreference?: "low-power" | "high-performance";
+  /** The CPU backend's threads and matrix product (see `CpuBackendOptions`), for "cpu" and an "auto" that falls back to it. */
+  readonly cpu?: { readonly threads?: number; readonly gemm?: "wasm" | "openblas" };
 }
 
 /**
@@ -36,16 +38,16 @@ export interface BackendOptions {
 export async function createBackend(choice: string, options: BackendOptions = {}): Promise<Backend> {
   switch (choice) {
     case "cpu":
-      return new (await import("@remat/cpu")).CpuBackend();
+      return new (await import("@remat/cpu")).CpuBackend(options.cpu);
     case "webgpu":
       return await (await import("@remat/webgpu")).WebGpuBackend.create(options);
     case "auto": {
       const gpu = (globalThis.navigator as { gpu?: unknown } | undefined)?.gpu;
-      if (!gpu) return createBackend("cpu");
+      if (!gpu) return createBackend("cpu", options);
       try {
         return await createBackend("webgpu", options);
       } catch (e) {
-        if (e instanceof BackendUnavailable) return createBackend("cpu");
+        if (e instanceof BackendUnavailable) return createBackend("cpu", options);
         throw e;
       }
     }

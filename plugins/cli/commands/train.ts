@@ -9,7 +9,7 @@ import { adamw, train, withBackend } from "@remat/core";
 import { createBackend } from "@remat/webgpu";
 import { Effect } from "effect";
 import { attachNegativeValues, intOption, numberOption } from "../args.ts";
-import { backendChoice } from "../backend_flag.ts";
+import { backendChoice, CPU_HELP, CPU_OPTIONS, cpuChoice } from "../backend_flag.ts";
 import type { Command } from "../command.ts";
 import { formatBytes } from "../format.ts";
 import { buildModel, MODEL_HELP, MODEL_OPTIONS } from "../model_options.ts";
@@ -26,6 +26,7 @@ loss, step time and peak activation memory.
   --steps N           optimizer steps (default 300 mlp, 200 gpt, 100 resnet)
   --lr X              AdamW learning rate (default 3e-3)
   --backend NAME      cpu (default), webgpu, or auto (WebGPU when an adapter exists)
+${CPU_HELP}
 ${STRATEGY_HELP}
 ${MODEL_HELP}`;
 
@@ -38,6 +39,7 @@ const OPTIONS = {
   steps: { type: "string" },
   lr: { type: "string" },
   backend: { type: "string" },
+  ...CPU_OPTIONS,
 } as const;
 
 /** The `train` command. */
@@ -53,11 +55,12 @@ export const trainCommand: Command = {
     });
     const choice = strategyChoice(values);
     const backendName = backendChoice(values);
+    const backendOptions = cpuChoice(values);
     const steps = intOption(values, "steps", DEFAULT_STEPS[String(values.model ?? "mlp")] ?? 300);
     const lr = numberOption(values, "lr", 3e-3, 0);
     const { chain, data, batch, seed } = buildModel(values);
     const plan = planFor(chain, batch, choice);
-    const backend = await createBackend(backendName);
+    const backend = await createBackend(backendName, backendOptions);
     try {
       const predicted = plan.summary();
       console.log(`model   ${chain.name}, ${chain.stages.length} stages`);
