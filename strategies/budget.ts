@@ -7,21 +7,30 @@
  * and never again: a `chain` node) or *recomputed once* (run untaped in the sweep, then
  * once more with its tape just before its backward: inside a `leaf` whose head is a
  * `chainSegment`). A run of recomputed stages is cut into segments, each recomputed from a
- * checkpoint kept from the sweep: its first input (the input of a run's first stage is the
- * output of a stored stage or x_0, kept anyway), and further inputs where the segment's
- * bytes t_i + a_{i+1} would pass a length L. Stored stages that form a suffix of the chain
- * are exactly `checkpointSchedule`'s plans (its last segment runs with tapes in the sweep);
- * the family adds stored stages anywhere. Time is exact: store-all's time plus the forward
- * time of every recomputed stage.
+ * checkpoint kept from the sweep (its first input). Stored stages that form a suffix of the
+ * chain are exactly `checkpointSchedule`'s plans (`uniform`, `sqrt`); the family adds stored
+ * stages anywhere and segments of any lengths. Time is exact: store-all's time plus the
+ * forward time of every recomputed stage.
+ *
+ * The least peak. `budgetBounds(profile).minBytes` is the least predicted peak over the
+ * whole family, found exactly by a dynamic program over the chain (`budget_family.ts`:
+ * the memory model of `optimal` restricted to the family; checked against every member of
+ * small chains by brute force). So every budget from it up is accepted, and no member of
+ * the family fits below it. Below it, `budget` throws `FamilyBudgetInfeasible` (a
+ * `BudgetInfeasible`) with that figure and, when another strategy fits lower, its figure:
+ * `optimal`'s smallest budget on chains up to 400 stages, else `revolve`'s peak — the family
+ * never recomputes a stage twice, and multi-level recomputation often fits in far less.
  *
  * The knapsack. Items are the stages; storing stage i saves value v_i = f_i (its forward
  * time, not run a second time) and costs weight w_i = t_i + a_{i+1} (its tape and output,
  * kept from the sweep until its backward). With ≤ 2,000 stages it is solved exactly by a
  * dynamic program over the capacity cut into 1,000 units (weights rounded up); above that,
  * greedily by v_i/w_i (ties: later stages first), capacity = how many items of that order
- * are taken. Its recomputed runs are cut by size with L = max(L₀, Σ_stored w), where L₀ is
- * the L of the smallest size-cut member found for the bounds (no point cutting segments
- * shorter than the stored tapes, which are all live at the loss anyway).
+ * are taken. Its recomputed runs are cut into segments whose bytes Σ(t_i + a_{i+1}) stay
+ * within L = max(L₀, Σ_stored w), where L₀ is the segment size of the smallest of a few
+ * all-recompute members cut by size (L over a geometric grid around L_s = √(Σ(t_i +
+ * a_{i+1}) · mean a_i), the √n rule in bytes, with a few stored suffixes): no point cutting
+ * segments shorter than the stored tapes, which are all live at the loss anyway.
  *
  * How the knapsack's bytes relate to the exact peak. The capacity is a knob, not a peak:
  * the knapsack adds w_i as if every stored tape were live at one moment beside nothing
@@ -32,44 +41,39 @@
  * still live while later segments are recomputed, which an additive weight cannot see. So
  * the plan is always checked with `predictPlan`: the capacity is searched (binary search)
  * for the largest whose member's exact peak fits the budget, and the fastest member seen
- * that fits is returned. The predicted peak is therefore ≤ the budget by construction.
+ * that fits (the least-peak member and the size-cut members above included) is returned.
+ * The predicted peak is therefore ≤ the budget by construction.
  *
- * Bounds. `fraction` 0 is the smallest exact peak found in the family: the least of
- * store-all, the all-recompute member with segments cut by size over a grid of L around
- * L_s = √(Σ(t_i + a_{i+1}) · mean a_i) (the √n rule in bytes; also L = 0 and L = ∞), the
- * same with the best L and the last m stages stored (a few m), and `uniform(every = k)`'s
- * plans with segments counted from the start and (as `sqrt` counts them) from the end
- * (every k up to 256 stages, a grid around √n and `sqrt`'s k above). It is a search,
- * not a proof of the family's minimum, but it is never above `sqrt`'s or any tried
- * `uniform`'s peak. `fraction` 1 is store-all's peak (and returns store-all's plan, so no
- * recomputation); linear in between. A budget below the smallest peak throws
- * `BudgetInfeasible` with it. The bounds are computed once per profile object (cached).
+ * Bounds. `fraction` 0 is the family's least peak; `fraction` 1 is store-all's peak (and
+ * returns store-all's plan, so no recomputation); linear in between. Byte budgets are
+ * checked as `optimal`'s are (a whole number of bytes ≥ 1). The bounds are computed once
+ * per profile object (cached).
  *
  * Monotonicity. Not guaranteed: the binary search assumes the exact peak grows with the
  * capacity, which the position effects above can break, so a larger budget could land on a
  * slower member. Never observed: predicted time was non-increasing over 100 budgets on each
  * of 1,500 random chains, on homogeneous chains of 5–2,500 stages and on random synthetic
- * profiles of 30–2,500 stages (both knapsack solvers). Budgets ≥ store-all's peak always
- * give store-all.
+ * profiles of 30–2,500 stages (both knapsack solvers; measured again with the exact least
+ * peak as the lower bound). Budgets ≥ store-all's peak always give store-all.
  * @module
  */
-import { BudgetInfeasible, InvalidArgument, type Plan, predictPlan, type Profile } from "@remat/core";
-import { dpKnapsack, greedyKnapsack, type Knapsack } from "./knapsack.ts";
+import { InvalidArgument, predictPlan, type Profile } from "@remat/core";
+import { checkBudgetBytes } from "./budget_bytes.ts";
+import { FamilyModel } from "./budget_family.ts";
+import { FamilyBudgetInfeasible, lowerElsewhere } from "./budget_infeasible.ts";
 import { memberSchedule, segmentsBySize } from "./budget_member.ts";
+import { dpKnapsack, greedyKnapsack, type Knapsack } from "./knapsack.ts";
 import { emitSchedule } from "./schedule.ts";
-import { everyKFromEnd, sqrtSegment } from "./sqrt.ts";
 import { type StrategyPlan, withSummary } from "./strategy.ts";
-import { everyK } from "./uniform.ts";
 
-/** Options of `budget`: a byte budget, or a fraction of the way from the family's smallest peak to store-all's. */
+/** Options of `budget`: a byte budget, or a fraction of the way from the family's least peak to store-all's. */
 export type BudgetOptions = { readonly bytes: number } | { readonly fraction: number };
 
 /** The range of budgets `budget` plans for on a profile. */
 export interface BudgetBounds {
   /**
-   * The smallest predicted peak among the members the search probes (segments cut by size and
-   * by count); smaller budgets throw BudgetInfeasible. A heuristic bound: the plan made at this
-   * budget may peak a little below it, when the knapsack finds a smaller member.
+   * The least predicted peak of any store-or-recompute-once plan (exact: no member of the
+   * family peaks lower); smaller budgets throw BudgetInfeasible, this one and larger fit.
    */
   readonly minBytes: number;
   /** Store-all's predicted peak (fraction 1); larger budgets give store-all. */
@@ -78,10 +82,10 @@ export interface BudgetBounds {
 
 /** Stages above which the knapsack is solved greedily instead of by the dynamic program. */
 export const BUDGET_DP_MAX_STAGES = 2000;
-/** Suffix lengths tried when looking for the smallest member. */
+/** Suffix lengths tried when looking for the segment size L₀. */
 const SUFFIX_PROBES = 16;
-/** Chains up to this many stages try every uniform segment length for the smallest member. */
-const UNIFORM_ALL_K = 256;
+/** The family in words, for the infeasibility message. */
+const FAMILY = "each stage stored or recomputed once";
 
 /**
  * The fastest store-or-recompute-once plan whose predicted peak fits the budget.
@@ -104,15 +108,11 @@ export function budget(profile: Profile, options: BudgetOptions): StrategyPlan {
     throw new InvalidArgument({
       name: "options",
       value: options,
-      expected: "exactly one of { bytes } (a byte budget ≥ 0) or { fraction } (in [0, 1])",
+      expected: "exactly one of { bytes } (a whole number of bytes ≥ 1) or { fraction } (in [0, 1])",
     });
   }
-  if (hasBytes) {
-    const b = opts.bytes;
-    if (typeof b !== "number" || Number.isNaN(b) || b < 0) {
-      throw new InvalidArgument({ name: "bytes", value: b, expected: "a number of bytes ≥ 0" });
-    }
-  } else {
+  if (hasBytes) checkBudgetBytes(opts.bytes);
+  else {
     const f = opts.fraction;
     if (typeof f !== "number" || Number.isNaN(f) || f < 0 || f > 1) {
       throw new InvalidArgument({ name: "fraction", value: f, expected: "a number in [0, 1]" });
@@ -127,35 +127,39 @@ export function budget(profile: Profile, options: BudgetOptions): StrategyPlan {
     : minBytes + (opts.fraction as number) * (maxBytes - minBytes);
   const name = hasBytes ? `budget(bytes=${bytes})` : `budget(fraction=${opts.fraction}, bytes=${bytes})`;
   if (bytes < minBytes) {
-    throw new BudgetInfeasible({
+    throw new FamilyBudgetInfeasible({
       strategy: "budget",
+      family: FAMILY,
       requestedBytes: bytes,
       smallestFeasibleBytes: minBytes,
+      elsewhere: lowerElsewhere(profile),
     });
   }
-  if (ctx.storeAll.peak <= bytes) return withSummary({ ...ctx.storeAll.plan, strategy: name }, profile);
+  const emit = (m: Member) => withSummary(emitSchedule(memberSchedule(m.stored, m.start), n, name), profile);
+  if (ctx.storeAll.peak <= bytes) return emit(ctx.storeAll);
 
-  // The fastest member seen that fits; the smallest-peak member fits by the check above.
+  // The fastest member seen that fits; the least-peak member fits by the check above.
   let best = ctx.smallest;
   const consider = (m: Member) => {
     if (m.peak <= bytes && m.time < best.time) best = m;
     return m.peak <= bytes;
   };
+  for (const m of ctx.probes) consider(m);
   const knap = ctx.knapsack ??= n > BUDGET_DP_MAX_STAGES
     ? greedyKnapsack(ctx.value, ctx.weight)
     : dpKnapsack(ctx.value, ctx.weight);
-  // Capacity −1 stands for the smallest member (fits); knap.max stores everything (store-all: too big).
+  // Capacity −1 stands for the least-peak member (fits); knap.max stores everything (store-all: too big).
   let lo = -1, hi = knap.max;
   while (hi - lo > 1) {
     const mid = lo + Math.floor((hi - lo) / 2);
     if (consider(ctx.member(knap.select(mid)))) lo = mid;
     else hi = mid;
   }
-  return withSummary({ ...best.plan, strategy: name }, profile);
+  return emit(best);
 }
 
 /**
- * The budgets `budget` accepts on a profile: the family's smallest peak and store-all's.
+ * The budgets `budget` accepts on a profile: the family's least peak and store-all's.
  *
  * @example
  * ```ts
@@ -170,23 +174,26 @@ export function budgetBounds(profile: Profile): BudgetBounds {
   return context(profile).bounds;
 }
 
-/** A member of the family, emitted and predicted. */
+/** A member of the family with its predicted peak and time (its plan is emitted when returned). */
 interface Member {
-  readonly plan: Plan;
+  readonly stored: Uint8Array;
+  readonly start: Uint8Array;
   readonly peak: number;
   readonly time: number;
 }
 
 interface Context {
-  readonly n: number;
   readonly value: Float64Array;
   readonly weight: Float64Array;
   readonly storeAll: Member;
+  /** The member of least peak (the program's). */
   readonly smallest: Member;
+  /** The members cut by size tried for L₀: candidates at every budget. */
+  readonly probes: ReadonlyArray<Member>;
   readonly bounds: BudgetBounds;
   /** The knapsack solved for every capacity, made on first use. */
   knapsack?: Knapsack;
-  /** The member storing the flagged stages, its segment length from L₀. */
+  /** The member storing the flagged stages, its segments cut by size from L₀. */
   member(stored: Uint8Array): Member;
 }
 
@@ -207,30 +214,33 @@ function context(profile: Profile): Context {
     if (i < n - 1) sumA += st[i]!.outputBytes; // a_{i+1}: the checkpoint candidates x_1..x_{n-1}
   }
   const evaluate = (stored: Uint8Array, start: Uint8Array): Member => {
-    const plan = emitSchedule(memberSchedule(stored, start), n, "budget");
-    const p = predictPlan(profile, plan);
-    return { plan, peak: p.peakBytes, time: p.time };
+    const p = predictPlan(profile, emitSchedule(memberSchedule(stored, start), n, "budget"));
+    return { stored, start, peak: p.peakBytes, time: p.time };
   };
   const all = new Uint8Array(n).fill(1);
-  const storeAll = evaluate(all, segmentsBySize(all, weight, Infinity));
-  let smallest = storeAll;
-  const keep = (c: Member): boolean => {
-    const better = c.peak < smallest.peak || (c.peak === smallest.peak && c.time < smallest.time);
-    if (better) smallest = c;
-    return better;
-  };
+  const storeAll = evaluate(all, new Uint8Array(n));
+  const least = new FamilyModel(profile).leastPeak();
+  const smallest = evaluate(least.stored, least.start);
+
+  // L₀, the segment size of knapsack members: the size-cut member of least peak among
+  // (1) all recomputed, L over a geometric grid around the √n rule in bytes; (2) with that
+  // L, stored suffixes of m stages (storing the last segment is usually cheaper); (3) with
+  // that suffix, L refined.
+  const probes: Member[] = [];
+  let sized: Member | undefined;
+  let L0 = Infinity, m0 = n;
   const suffix = (m: number) => {
     const stored = new Uint8Array(n);
     stored.fill(1, n - m);
     return stored;
   };
-  // The smallest member, segments cut by size: (1) all recomputed, L over a geometric grid
-  // around the √n rule in bytes; (2) with that L, store suffixes of m stages (storing the
-  // last segment is usually cheaper); (3) with that suffix, refine L.
-  let L0 = Infinity, m0 = n;
   const trySized = (m: number, L: number) => {
     const stored = suffix(m);
-    if (keep(evaluate(stored, segmentsBySize(stored, weight, L)))) (L0 = L), (m0 = m);
+    const c = evaluate(stored, segmentsBySize(stored, weight, L));
+    probes.push(c);
+    if (!sized || c.peak < sized.peak || (c.peak === sized.peak && c.time < sized.time)) {
+      (sized = c), (L0 = L), (m0 = m);
+    }
   };
   const Ls = n > 1 ? Math.sqrt(sumW * (sumA / (n - 1))) : 0;
   trySized(0, Infinity);
@@ -252,33 +262,13 @@ function context(profile: Profile): Context {
       for (let j = -4; j <= 4; j++) if (j !== 0) trySized(m, L1 * 2 ** (j / 16));
     }
   }
-  // (4) Segments cut by count: `uniform(every = k)`'s plans (checkpoints at k, 2k, …, the
-  // last segment stored) and `sqrt`'s layout of them (counted from the end), for every k
-  // when n ≤ 256, else a grid around √n and sqrt's k.
-  // Counting beats sizing when cheap checkpoints recur with the chain's period.
-  const ks = new Set<number>();
-  if (n <= UNIFORM_ALL_K) { for (let k = 1; k <= n; k++) ks.add(k); }
-  else {
-    for (let j = -6; j <= 6; j++) ks.add(Math.max(1, Math.round(Math.sqrt(n) * 2 ** (j / 4))));
-    ks.add(sqrtSegment(profile));
-  }
-  for (const k of ks) {
-    // the two countings coincide when k divides n
-    for (const checkpoints of n % k === 0 ? [everyK(n, k)] : [everyK(n, k), everyKFromEnd(n, k)]) {
-      const last = checkpoints.at(-1) ?? 0; // stages from the last checkpoint on are stored
-      const start = new Uint8Array(n);
-      start[0] = 1;
-      for (const c of checkpoints) if (c < last) start[c] = 1;
-      keep(evaluate(suffix(n - last), start));
-    }
-  }
   const ctx: Context = {
-    n,
     value,
     weight,
     storeAll,
     smallest,
-    bounds: { minBytes: smallest.peak, maxBytes: storeAll.peak },
+    probes,
+    bounds: { minBytes: Math.min(smallest.peak, storeAll.peak), maxBytes: storeAll.peak },
     member(stored) {
       let w = 0;
       for (let i = 0; i < n; i++) if (stored[i]) w += weight[i]!;

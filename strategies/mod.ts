@@ -18,7 +18,18 @@ export * from "./uniform.ts";
 export * from "./sqrt.ts";
 export * from "./revolve.ts";
 export * from "./budget.ts";
+export { FamilyBudgetInfeasible, type LowerElsewhere } from "./budget_infeasible.ts";
 export * from "./optimal.ts";
 
 /** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
-export type { Instruction, Plan, PlanSummary, PlanTarget, Profile, StageProfile } from "@remat/core";
+export type {
+  BudgetInfeasible,
+  BudgetInfeasibleBase,
+  Instruction,
+  Plan,
+  PlanSummary,
+  PlanTarget,
+  Profile,
+  StageProfile,
+  TaggedErrorClass,
+} from "@remat/core";

@@ -45,6 +45,7 @@
  * @module
  */
 import { BudgetInfeasible, InvalidArgument, predictPlan, type Profile } from "@remat/core";
+import { checkBudgetBytes } from "./budget_bytes.ts";
 import { emitSchedule, type Schedule } from "./schedule.ts";
 import { planOf, type StrategyPlan } from "./strategy.ts";
 import { Model } from "./optimal_model.ts";
@@ -52,7 +53,7 @@ import { solve, unitFor } from "./optimal_time_program.ts";
 
 /** Options of `optimal`. */
 export interface OptimalOptions {
-  /** Activation budget in bytes: the plan's predicted peak stays at or below it. */
+  /** Activation budget in bytes, a whole number ≥ 1: the plan's predicted peak stays at or below it. */
   readonly bytes: number;
   /**
    * Memory units the budget is cut into (u = ⌈bytes / slots⌉). Omitted: exact units (the
@@ -246,10 +247,7 @@ function checkOptions(
   profile: Profile,
   options: OptimalOptions,
 ): { bytes: number; slots: number | undefined } {
-  const bytes = options?.bytes;
-  if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes <= 0) {
-    throw new InvalidArgument({ name: "bytes", value: bytes, expected: "a positive finite number of bytes" });
-  }
+  const bytes = checkBudgetBytes(options?.bytes);
   const slots = options.slots;
   if (slots !== undefined && (typeof slots !== "number" || !Number.isInteger(slots) || slots < 1)) {
     throw new InvalidArgument({

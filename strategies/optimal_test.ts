@@ -321,9 +321,11 @@ test("at store-all's peak optimal recomputes nothing; below the smallest feasibl
         if (smallest > 0) {
           const at = optimal(profile, { bytes: smallest });
           assert.equal(peakOf(profile, at), smallest);
-          const e = infeasible(() => optimal(profile, { bytes: smallest - 0.5 }));
+        }
+        if (smallest > 1) {
+          const e = infeasible(() => optimal(profile, { bytes: smallest - 1 }));
           assert.equal(e.strategy, "optimal");
-          assert.equal(e.requestedBytes, smallest - 0.5);
+          assert.equal(e.requestedBytes, smallest - 1);
           assert.equal(e.smallestFeasibleBytes, smallest);
           assert.match(e.message, new RegExp(`smallest feasible budget is ${smallest} bytes`));
         }
@@ -343,9 +345,8 @@ test("the smallest feasible budget is the least peak over every Schedule tree, a
         if (smallest === 0) return;
         const options = slots === undefined ? { bytes: smallest } : { bytes: smallest, slots };
         assert.ok(peakOf(profile, optimal(profile, options)) <= smallest);
-        const e = infeasible(() =>
-          optimal(profile, { ...options, bytes: smallest - 1 > 0 ? smallest - 1 : smallest / 2 })
-        );
+        if (smallest === 1) return; // budgets are whole bytes ≥ 1: none is below
+        const e = infeasible(() => optimal(profile, { ...options, bytes: smallest - 1 }));
         assert.equal(e.smallestFeasibleBytes, smallest);
       },
     ),
@@ -425,7 +426,15 @@ test("a budget sweep on a real chain is monotone and ends at store-all's time", 
 test("optimal rejects bad options with InvalidArgument naming the value", () => {
   const profile = staticProfile(arbitraryChainSample(4), 1);
   for (
-    const bytes of [0, -5, Number.NaN, Infinity, "100" as unknown as number, undefined as unknown as number]
+    const bytes of [
+      0,
+      -5,
+      1.5,
+      Number.NaN,
+      Infinity,
+      "100" as unknown as number,
+      undefined as unknown as number,
+    ]
   ) {
     assert.throws(
       () => optimal(profile, { bytes }),
