@@ -192,7 +192,7 @@ test("remat train --model resnet --strategy sqrt --steps 3 --batch 8 trains and 
   );
   assert.match(r.out, /data {4}\S+, batch 8, 3 steps/);
   assert.match(r.out, /loss {4}\d\.\d+ → \d\.\d+/);
-  const predicted = r.out.match(/plan {4}sqrt\S*: predicted peak (.+?),/)?.[1];
+  const predicted = r.out.match(/plan {4}sqrt\([^)]*\): predicted peak (.+?),/)?.[1];
   const measured = r.out.match(/memory {2}peak activations (.+?),/)?.[1];
   assert.ok(predicted !== undefined && measured !== undefined, r.out);
   assert.equal(measured, predicted);
