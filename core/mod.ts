@@ -31,6 +31,8 @@ export * from "./ops/pool.ts";
 export * from "./ops/batch_norm.ts";
 export * from "./losses.ts";
 export * from "./tape.ts";
+export * from "./tape_policy.ts";
+export * from "./partial_tape.ts";
 export * from "./recorder.ts";
 export * from "./chain.ts";
 export * from "./params.ts";

@@ -10,13 +10,20 @@
  * left live but x_0.
  * @module
  */
+import { keptOps, type TapePolicy } from "./tape_policy.ts";
 import { activationShapes, type Chain } from "./chain.ts";
 import { PlanInvalid, PlanMismatch } from "./errors.ts";
 import { sizeOf } from "./tensor.ts";
 
 /** One scheduler instruction. */
 export type Instruction =
-  | { readonly op: "forward"; readonly stage: number; readonly record: boolean }
+  | {
+    readonly op: "forward";
+    readonly stage: number;
+    readonly record: boolean;
+    /** With `record`: what the tape keeps (tape_policy.ts); absent: the whole tape. */
+    readonly policy?: TapePolicy;
+  }
   | { readonly op: "loss" }
   | { readonly op: "backward"; readonly stage: number }
   | { readonly op: "free"; readonly value: number };
@@ -61,7 +68,7 @@ export interface Plan {
 export function formatInstruction(ins: Instruction): string {
   switch (ins.op) {
     case "forward":
-      return `forward ${ins.stage}${ins.record ? " record" : ""}`;
+      return `forward ${ins.stage}${ins.record ? " record" : ""}${ins.policy ? ` ${ins.policy}` : ""}`;
     case "backward":
       return `backward ${ins.stage}`;
     case "free":
@@ -130,6 +137,17 @@ export function findPlanError(plan: Plan, stages: number): PlanInvalid | undefin
         if (live[i + 1]) return fail(idx, `x${i + 1} is already live; free it before recomputing`);
         if (reversed[i]) return fail(idx, `stage ${i} was already reversed`);
         if (ins.record && tape[i]) return fail(idx, `tape ${i} already exists`);
+        if (ins.policy !== undefined) {
+          if (!ins.record) return fail(idx, `a policy (${ins.policy}) without record: only a tape has one`);
+          try {
+            keptOps(ins.policy);
+          } catch {
+            return fail(
+              idx,
+              `unknown tape policy "${ins.policy}" (saveAll, saveNothing, saveMatmuls, save:<op>,…)`,
+            );
+          }
+        }
         live[i + 1] = true;
         if (ins.record) tape[i] = true;
         break;

@@ -8,7 +8,7 @@
  */
 import { InvalidArgument } from "./errors.ts";
 import type { Plan } from "./plan.ts";
-import type { Profile } from "./profile.ts";
+import type { Profile, StageProfile } from "./profile.ts";
 
 /** What a plan is predicted to cost. */
 export interface Prediction {
@@ -103,6 +103,8 @@ function replay(profile: Profile, plan: Plan, visit?: (step: TraceStep) => void)
   let time = 0;
   let untaped = 0;
   const forwards = new Array<number>(n).fill(0);
+  /** The mode each live tape was recorded in (the stage's own fields for a whole tape). */
+  const tapeMode = new Array<TapeModeFields>(n);
   const refresh = (k: number) => {
     if (k < 1 || k > n) return;
     const s = slotV[k]!, i = inV[k]!, o = outV[k]!;
@@ -117,15 +119,17 @@ function replay(profile: Profile, plan: Plan, visit?: (step: TraceStep) => void)
     switch (ins.op) {
       case "forward": {
         const s = st[ins.stage]!;
-        transient = ins.record ? s.forwardPeakRecord : s.forwardPeakDiscard;
+        const m = ins.record ? modeOf(s, ins.stage, ins.policy) : undefined;
+        transient = m ? m.forwardPeakRecord : s.forwardPeakDiscard;
         time += s.forwardTime;
         forwards[ins.stage]!++;
         const v = nextVersion++;
         slotV[ins.stage + 1] = v;
-        if (ins.record) {
-          live += s.tapeBytes;
-          if (s.tapeHoldsInput) inV[ins.stage] = slotV[ins.stage]!;
-          if (s.tapeHoldsOutput) outV[ins.stage + 1] = v;
+        if (m) {
+          tapeMode[ins.stage] = m;
+          live += m.tapeBytes;
+          if (m.tapeHoldsInput) inV[ins.stage] = slotV[ins.stage]!;
+          if (m.tapeHoldsOutput) outV[ins.stage + 1] = v;
         } else untaped++;
         refresh(ins.stage);
         refresh(ins.stage + 1);
@@ -138,12 +142,12 @@ function replay(profile: Profile, plan: Plan, visit?: (step: TraceStep) => void)
         break;
       case "backward": {
         const i = ins.stage;
-        const s = st[i]!;
-        transient = s.backwardPeak;
-        time += s.backwardTime;
+        const s = st[i]!, m = tapeMode[i] ?? modeOf(s, i, undefined);
+        transient = m.backwardPeak;
+        time += s.backwardTime + m.replayTime;
         inV[i] = 0;
         outV[i + 1] = 0;
-        live -= s.tapeBytes + a(i + 1);
+        live -= m.tapeBytes + a(i + 1);
         if (i > 0) live += a(i);
         refresh(i);
         refresh(i + 1);
@@ -159,4 +163,28 @@ function replay(profile: Profile, plan: Plan, visit?: (step: TraceStep) => void)
     visit?.({ start, end: time, liveBytes: live, peakBytes: stepPeak });
   }
   return { peakBytes: peak, time, forwards, untapedForwards: untaped };
+}
+
+/** What the memory model reads of a recorded tape. */
+type TapeModeFields =
+  & Pick<
+    StageProfile,
+    "tapeBytes" | "tapeHoldsInput" | "tapeHoldsOutput" | "forwardPeakRecord" | "backwardPeak"
+  >
+  & { readonly replayTime: number };
+
+/** Stage `i` recorded under `policy`: the stage's own fields for a whole tape, else its mode. */
+function modeOf(s: StageProfile, i: number, policy: string | undefined): TapeModeFields {
+  if (policy === undefined || policy === "saveAll") return { ...s, replayTime: 0 };
+  const m = s.modes?.find((x) => x.policy === policy);
+  if (!m) {
+    throw new InvalidArgument({
+      name: `policy of stage ${i}`,
+      value: policy,
+      expected: `a policy the profile has modes for (${
+        ["saveAll", ...(s.modes ?? []).map((x) => x.policy)].join(", ")
+      })`,
+    });
+  }
+  return m;
 }

@@ -11,6 +11,7 @@ import { MetaBackend } from "./meta_backend.ts";
 import { initParams, type Params, releaseParams } from "./params.ts";
 import { Step } from "./step.ts";
 import { sizeOf, type Tensor } from "./tensor.ts";
+import { NAMED_POLICIES, type TapePolicy } from "./tape_policy.ts";
 
 /** What a plan needs to know of one stage. Bytes are exact; times are in milliseconds. */
 export interface StageProfile {
@@ -40,6 +41,31 @@ export interface StageProfile {
   readonly forwardFlops: number;
   /** Floating-point operations of the backward. */
   readonly backwardFlops: number;
+  /**
+   * The stage recorded with a partial tape, one entry per named policy but `saveAll` (which is
+   * the fields above): what it keeps, and what its backward costs with the re-runs first.
+   */
+  readonly modes?: ReadonlyArray<StageMode>;
+}
+
+/** A stage recorded under a tape policy (see tape_policy.ts), as a plan's memory depends on it. */
+export interface StageMode {
+  /** The policy. */
+  readonly policy: TapePolicy;
+  /** Bytes the partial tape keeps beyond the stage's input and output storages. */
+  readonly tapeBytes: number;
+  /** Whether it keeps the input x_i alive. */
+  readonly tapeHoldsInput: boolean;
+  /** Whether it keeps the output x_{i+1} alive. */
+  readonly tapeHoldsOutput: boolean;
+  /** Highest bytes above the starting live total while running forward with it. */
+  readonly forwardPeakRecord: number;
+  /** Highest bytes above the starting live total while running its backward (re-runs included). */
+  readonly backwardPeak: number;
+  /** Time of the ops its backward re-runs first, milliseconds (added to the backward's). */
+  readonly replayTime: number;
+  /** Floating-point operations of those re-runs. */
+  readonly replayFlops: number;
 }
 
 /** A chain's profile for a batch size. */
@@ -104,7 +130,7 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
     const forwardPeakRecord = peakOf(() => (output = step.forward(i, { record: true })));
     const tape = step.tapeOf(i)!;
     const tapeBytes = mem.activationLive - before - outputBytes;
-    const holds = (t: Tensor) => tape.nodes.some((n) => n.saved.some((s) => s.storage === t.storage));
+    const holds = (t: Tensor) => tape.heldTensors().some((s) => s.storage === t.storage);
     const tapeHoldsInput = holds(x);
     const tapeHoldsOutput = holds(output!);
     const cost = tape.cost();
@@ -113,6 +139,30 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
     g.release();
     const backwardPeak = peakOf(() => step.backward(i));
     step.dispose();
+    const modes = NAMED_POLICIES.filter((p) => p !== "saveAll").map((policy): StageMode => {
+      const m = new Step({ backend: meta, chain, params }).input(i, x);
+      const start = mem.activationLive;
+      let out: Tensor | null = null;
+      const peakRecord = peakOf(() => (out = m.forward(i, { record: true, policy })));
+      const partial = m.tapeOf(i)!;
+      const held = (t: Tensor) => partial.heldTensors().some((s) => s.storage === t.storage);
+      const replay = partial.replayCost();
+      const mode = {
+        policy,
+        tapeBytes: mem.activationLive - start - outputBytes,
+        tapeHoldsInput: held(x),
+        tapeHoldsOutput: held(out!),
+        forwardPeakRecord: peakRecord,
+        replayTime: ms(replay.flops, replay.bytes),
+        replayFlops: replay.flops,
+      };
+      const mg = meta.alloc(out!.shape, "f32", "gradient");
+      m.gradient(i + 1, mg);
+      mg.release();
+      const peakBackward = peakOf(() => m.backward(i));
+      m.dispose();
+      return { ...mode, backwardPeak: peakBackward };
+    });
     x.release();
     return {
       name: stage.name,
@@ -128,6 +178,7 @@ export function staticProfile(chain: Chain, batch: number, model: CostModel = {}
       backwardTime: ms(cost.backward.flops, cost.backward.bytes),
       forwardFlops: cost.forward.flops,
       backwardFlops: cost.backward.flops,
+      modes,
     };
   });
   const n = chain.stages.length;
@@ -223,7 +274,13 @@ export async function measureProfile(
         }
       }
       x.release();
-      stages.push({ ...base.stages[i]!, forwardTime: median(fwd), backwardTime: median(bwd) });
+      const b = base.stages[i]!, forwardTime = median(fwd);
+      // a re-run's time: the measured forward's, in proportion to the work it repeats
+      const modes = b.modes?.map((m) => ({
+        ...m,
+        replayTime: b.forwardFlops > 0 ? forwardTime * (m.replayFlops / b.forwardFlops) : m.replayTime,
+      }));
+      stages.push({ ...b, forwardTime, backwardTime: median(bwd), ...(modes ? { modes } : {}) });
     }
     const loss = {
       peak: base.loss.peak,

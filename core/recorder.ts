@@ -13,7 +13,9 @@ import { OPS } from "./ops/registry.ts";
 import { checkInputs, type Op } from "./ops/op.ts";
 import { sumAxes } from "./ops/reduce.ts";
 import { keyHash } from "./random.ts";
+import { partialTape } from "./partial_tape.ts";
 import { Tape, type TapeNode } from "./tape.ts";
+import type { TapePolicy } from "./tape_policy.ts";
 import type { Shape, Tensor } from "./tensor.ts";
 
 /** Where dropout masks come from: (seed, step, stage); the site is counted per call. */
@@ -36,6 +38,8 @@ export interface RecorderOptions {
   readonly training?: boolean;
   /** Let ops update their state in this forward (default false; a step sets it on a stage's first forward). */
   readonly updatesState?: boolean;
+  /** What a recorded tape keeps (see tape_policy.ts); default the whole tape. */
+  readonly policy?: TapePolicy;
 }
 
 /**
@@ -65,6 +69,8 @@ export class Recorder {
   readonly training: boolean;
   /** True on a stage's first forward of a training step: ops update their state (running statistics). */
   readonly updatesState: boolean;
+  /** What a recorded tape keeps; undefined: the whole tape. */
+  readonly policy: TapePolicy | undefined;
 
   /** A recorder running ops on `backend`. */
   constructor(readonly backend: Backend, options: RecorderOptions) {
@@ -72,6 +78,7 @@ export class Recorder {
     this.key = options.key;
     this.training = options.training ?? true;
     this.updatesState = this.training && (options.updatesState ?? false);
+    this.policy = options.policy;
   }
 
   /**
@@ -96,9 +103,15 @@ export class Recorder {
    */
   finish(output: Tensor, input: Tensor | null = null): { output: Tensor; tape: Tape | null } {
     output.retain();
+    // a partial tape takes its references first: it may keep intermediates only the recorder holds
+    const tape = !this.recording
+      ? null
+      : this.policy === undefined
+      ? new Tape(this.#nodes, output, input)
+      : partialTape(this.#nodes, output, input, this.policy);
     for (const t of this.#owned) t.release();
     this.#owned.length = 0;
-    return { output, tape: this.recording ? new Tape(this.#nodes, output, input) : null };
+    return { output, tape };
   }
 
   /** Drops everything this forward made or kept (after a failure part-way through). */

@@ -16,6 +16,7 @@ import type { Chain } from "./chain.ts";
 import type { Params } from "./params.ts";
 import { Recorder } from "./recorder.ts";
 import type { Tape } from "./tape.ts";
+import type { TapePolicy } from "./tape_policy.ts";
 import type { Tensor } from "./tensor.ts";
 
 /** Where dropout masks are keyed. */
@@ -106,10 +107,11 @@ export class Step {
   }
 
   /**
-   * Runs stage i on x_i into x_{i+1}; with `record`, keeps tape_i for its backward.
+   * Runs stage i on x_i into x_{i+1}; with `record`, keeps tape_i for its backward — the
+   * whole tape, or what `policy` names (its backward then re-runs the rest first).
    * @returns x_{i+1}, still owned by the step
    */
-  forward(i: number, options: { readonly record: boolean }): Tensor {
+  forward(i: number, options: { readonly record: boolean; readonly policy?: TapePolicy }): Tensor {
     const x = this.#need(this.#xs, i, "x");
     const mem = this.#backend.memory;
     const ctx = new Recorder(this.#backend, {
@@ -118,6 +120,7 @@ export class Step {
       training: this.#training,
       // state (running statistics) moves once per step: on the stage's first forward, never a recompute
       updatesState: this.#forwards[i] === 0,
+      policy: options.policy,
     });
     const { output, tape } = mem.withKind(options.record ? "tape" : "temporary", () => {
       try {

@@ -21,6 +21,18 @@ export interface TapeNode {
   readonly saved: ReadonlyArray<Tensor>;
 }
 
+/**
+ * What a partial tape (see partial_tape.ts) holds and re-runs: its backward first re-runs the
+ * nodes `rerun` (ascending) with the very same ops and attributes on the tensors it holds, to
+ * regenerate the saved tensors it dropped.
+ */
+export interface Replay {
+  /** Indices of the nodes to re-run before the backward, ascending. */
+  readonly rerun: ReadonlyArray<number>;
+  /** The tensors the tape keeps (one reference each), released with it. */
+  readonly held: ReadonlyArray<Tensor>;
+}
+
 /** Gradients of a stage's input and parameters. */
 export interface StageGradients {
   /** ∂loss/∂x, or null when x is integer data or unused. */
@@ -52,6 +64,8 @@ export class Tape {
     readonly output: Tensor,
     /** The stage input the forward ran on (identity only), or null when not given. */
     readonly input: Tensor | null = null,
+    /** For a partial tape: what it holds and what its backward re-runs first. */
+    readonly replay: Replay | null = null,
   ) {}
 
   /**
@@ -62,6 +76,8 @@ export class Tape {
    */
   backward(b: Backend, dOut: Tensor, x: Tensor | null, params: ReadonlyArray<Tensor>): StageGradients {
     if (this.#released) throw new Error("remat internal: backward over a released tape");
+    const { fresh, made } = this.replay ? rerun(b, this.nodes, this.replay) : { fresh: null, made: [] };
+    const savedOf = (node: TapeNode) => fresh ? node.saved.map((t) => fresh.get(t) ?? t) : node.saved;
     const grads = new Map<Tensor, Tensor>();
     grads.set(this.output, dOut.retain());
     // A parameter's gradient is parameter-gradient memory from the moment its buffer exists
@@ -81,7 +97,7 @@ export class Tape {
       grads.delete(node.out);
       const kinds = node.inputs.map((t) => (isParam.has(t) ? "parameterGradient" as const : undefined));
       // the map held dy's only reference (refs 1): the rule may overwrite it, as it is dropped next
-      const gin = node.op.backward(b, node.saved, node.attrs as never, dy, {
+      const gin = node.op.backward(b, savedOf(node), node.attrs as never, dy, {
         kinds,
         dyIsScratch: dy.storage.refs === 1,
       });
@@ -100,6 +116,7 @@ export class Tape {
         }
       }
     }
+    for (const t of made) t.release();
     this.release();
     const take = (t: Tensor): Tensor | null => {
       const g = grads.get(t) ?? null;
@@ -117,14 +134,29 @@ export class Tape {
   savedBytes(exclude: ReadonlyArray<Tensor> = []): number {
     const seen = new Set(exclude.map((t) => t.storage));
     let bytes = 0;
-    for (const n of this.nodes) {
-      for (const t of n.saved) {
-        if (seen.has(t.storage)) continue;
-        seen.add(t.storage);
-        bytes += t.storage.bytes;
-      }
+    for (const t of this.heldTensors()) {
+      if (seen.has(t.storage)) continue;
+      seen.add(t.storage);
+      bytes += t.storage.bytes;
     }
     return bytes;
+  }
+
+  /** The tensors this tape keeps alive: every node's saved ones, or a partial tape's held ones. */
+  heldTensors(): ReadonlyArray<Tensor> {
+    return this.replay ? this.replay.held : this.nodes.flatMap((n) => n.saved);
+  }
+
+  /** Work of the ops a partial tape's backward re-runs first (zero for a whole tape). */
+  replayCost(): OpCost["forward"] {
+    let flops = 0, bytes = 0;
+    for (const i of this.replay?.rerun ?? []) {
+      const n = this.nodes[i]!;
+      const c = n.op.cost(n.inputs.map((t) => t.shape), n.attrs as never);
+      flops += c.forward.flops;
+      bytes += c.forward.bytes;
+    }
+    return { flops, bytes };
   }
 
   /** Forward and backward work of the recorded ops, from their cost models. */
@@ -144,11 +176,48 @@ export class Tape {
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    for (const n of this.nodes) for (const t of n.saved) t.release();
+    for (const t of this.heldTensors()) t.release();
   }
 
   /** True once released. */
   get released(): boolean {
     return this.#released;
   }
+}
+
+/**
+ * Re-runs a partial tape's `rerun` nodes in order, each on the tensors held or re-run before
+ * it, with its recorded attributes — except that an op never updates state here (batch norm's
+ * `update` is off: running statistics move once per step). Returns the regenerated tensor for
+ * each original one, and every tensor made (one reference each, released after the backward).
+ */
+function rerun(
+  b: Backend,
+  nodes: ReadonlyArray<TapeNode>,
+  replay: Replay,
+): { fresh: Map<Tensor, Tensor>; made: Tensor[] } {
+  const fresh = new Map<Tensor, Tensor>(), made: Tensor[] = [];
+  for (const i of replay.rerun) {
+    const node = nodes[i]!;
+    const inputs = node.inputs.map((t) => fresh.get(t) ?? t);
+    const attrs = noStateUpdate(node.attrs);
+    const { out, saved, aux } = b.memory.withKind("tape", () => node.op.forward(b, inputs, attrs as never));
+    fresh.set(node.out, out);
+    made.push(out);
+    // saved tensors are taken before aux is released: an op may list a tensor in both
+    node.saved.forEach((orig, j) => {
+      const t = saved[j]!;
+      if (t === orig || fresh.has(orig)) return;
+      fresh.set(orig, t.retain());
+      made.push(t);
+    });
+    for (const t of aux) t.release();
+  }
+  return { fresh, made };
+}
+
+function noStateUpdate(attrs: unknown): unknown {
+  return attrs !== null && typeof attrs === "object" && (attrs as { update?: unknown }).update === true
+    ? { ...attrs, update: false }
+    : attrs;
 }
