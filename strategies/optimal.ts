@@ -48,7 +48,7 @@ import { BudgetInfeasible, InvalidArgument, predictPlan, type Profile } from "@r
 import { checkBudgetBytes } from "./budget_bytes.ts";
 import { emitSchedule, type Schedule } from "./schedule.ts";
 import { planOf, type StrategyPlan } from "./strategy.ts";
-import { Model } from "./optimal_model.ts";
+import { type Granularity, Model } from "./optimal_model.ts";
 import { solve, unitFor } from "./optimal_time_program.ts";
 
 /** Options of `optimal`. */
@@ -60,7 +60,15 @@ export interface OptimalOptions {
    * gcd of the profile's byte sizes) when affordable, else 500.
    */
   readonly slots?: number;
+  /**
+   * "op" (default): each taped stage keeps its whole tape or a partial one under a tape
+   * policy the profile measured (`StageProfile.modes`), whichever makes the plan fastest;
+   * "stage": whole tapes only.
+   */
+  readonly granularity?: Granularity;
 }
+
+export type { Granularity } from "./optimal_model.ts";
 
 /** What `optimalSchedule` found. */
 export interface OptimalResult {
@@ -101,9 +109,11 @@ export { OPTIMAL_DEFAULT_SLOTS } from "./optimal_time_program.ts";
  */
 export function optimal(profile: Profile, options: OptimalOptions): StrategyPlan {
   const { schedule } = optimalSchedule(profile, options);
-  const name = options.slots === undefined
-    ? `optimal(bytes=${options.bytes})`
-    : `optimal(bytes=${options.bytes}, slots=${options.slots})`;
+  const extra = [
+    ...(options.slots === undefined ? [] : [`slots=${options.slots}`]),
+    ...(options.granularity === "stage" ? ["granularity=stage"] : []),
+  ];
+  const name = `optimal(${[`bytes=${options.bytes}`, ...extra].join(", ")})`;
   return planOf(schedule, profile, name);
 }
 
@@ -122,8 +132,8 @@ export function optimal(profile: Profile, options: OptimalOptions): StrategyPlan
  * ```
  */
 export function optimalSchedule(profile: Profile, options: OptimalOptions): OptimalResult {
-  const { bytes, slots } = checkOptions(profile, options);
-  const m = new Model(profile);
+  const { bytes, slots, granularity } = checkOptions(profile, options);
+  const m = new Model(profile, granularity);
   const n = m.n;
   unitFor(m, bytes, slots); // rejects a table too large to allocate
   const smallest = m.minPeak();
@@ -202,9 +212,9 @@ export function optimalSchedule(profile: Profile, options: OptimalOptions): Opti
  * console.log(optimalSmallestBytes(profile)); // budgets below this throw BudgetInfeasible
  * ```
  */
-export function optimalSmallestBytes(profile: Profile): number {
+export function optimalSmallestBytes(profile: Profile, options: { granularity?: Granularity } = {}): number {
   checkProfile(profile);
-  return new Model(profile).minPeak();
+  return new Model(profile, checkGranularity(options.granularity)).minPeak();
 }
 
 /**
@@ -221,7 +231,7 @@ export function optimalSmallestBytes(profile: Profile): number {
  */
 export function optimalModelPeak(profile: Profile, schedule: Schedule): number {
   checkProfile(profile);
-  return new Model(profile).peakOf(schedule);
+  return new Model(profile, "op").peakOf(schedule);
 }
 
 /**
@@ -238,7 +248,7 @@ export function optimalModelPeak(profile: Profile, schedule: Schedule): number {
  */
 export function optimalModelTime(profile: Profile, schedule: Schedule): number {
   checkProfile(profile);
-  return new Model(profile).timeOf(schedule);
+  return new Model(profile, "op").timeOf(schedule);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -246,8 +256,9 @@ export function optimalModelTime(profile: Profile, schedule: Schedule): number {
 function checkOptions(
   profile: Profile,
   options: OptimalOptions,
-): { bytes: number; slots: number | undefined } {
+): { bytes: number; slots: number | undefined; granularity: Granularity } {
   const bytes = checkBudgetBytes(options?.bytes);
+  const granularity = checkGranularity(options.granularity);
   const slots = options.slots;
   if (slots !== undefined && (typeof slots !== "number" || !Number.isInteger(slots) || slots < 1)) {
     throw new InvalidArgument({
@@ -257,7 +268,13 @@ function checkOptions(
     });
   }
   checkProfile(profile);
-  return { bytes, slots };
+  return { bytes, slots, granularity };
+}
+
+function checkGranularity(g: unknown): Granularity {
+  if (g === undefined) return "op";
+  if (g === "op" || g === "stage") return g;
+  throw new InvalidArgument({ name: "granularity", value: g, expected: '"op" or "stage"' });
 }
 
 function checkProfile(profile: Profile): void {
@@ -280,6 +297,11 @@ function checkProfile(profile: Profile): void {
     for (const k of ["forwardTime", "backwardTime"] as const) {
       if (typeof s[k] !== "number" || !Number.isFinite(s[k])) bad(`profile.stages[${i}].${k}`, s[k]);
     }
+    (s.modes ?? []).forEach((m, j) => {
+      for (const k of ["tapeBytes", "forwardPeakRecord", "backwardPeak", "replayTime"] as const) {
+        if (!ok(m[k])) bad(`profile.stages[${i}].modes[${j}].${k}`, m[k]);
+      }
+    });
   });
   if (!ok(profile.loss.peak)) bad("profile.loss.peak", profile.loss.peak);
   if (typeof profile.loss.time !== "number" || !Number.isFinite(profile.loss.time)) {

@@ -118,6 +118,62 @@ function allSchedules(i: number, l: number, n: number): Schedule[] {
   return out;
 }
 
+/** Every schedule of `allSchedules`, with each taped node also under each of its stage's tape modes. */
+function allModed(profile: Profile): Schedule[] {
+  const policies = (i: number) => [undefined, ...(profile.stages[i]!.modes ?? []).map((m) => m.policy)];
+  const expand = (s: Schedule): Schedule[] => {
+    switch (s.kind) {
+      case "loss":
+        return [s];
+      case "single":
+        return policies(s.stage).map((policy) => (policy ? { ...s, policy } : s));
+      case "chain":
+        return expand(s.rest).flatMap((rest) =>
+          policies(s.stage).map((policy) => (policy ? { ...s, rest, policy } : { ...s, rest }))
+        );
+      case "leaf":
+        return expand(s.tail).flatMap((tail) => expand(s.head).map((head) => ({ ...s, tail, head })));
+    }
+  };
+  const n = profile.stages.length;
+  return allSchedules(0, n, n).flatMap(expand);
+}
+
+/** Random synthetic modes on a profile: per stage 0–2 policies with their own sizes and extra time. */
+function arbitraryModes(base: fc.Arbitrary<Profile>): fc.Arbitrary<Profile> {
+  return base.chain((profile) =>
+    fc.array(
+      fc.array(
+        fc.tuple(
+          fc.integer({ min: 0, max: 6 }),
+          fc.boolean(),
+          fc.boolean(),
+          fc.integer({ min: 0, max: 12 }),
+          fc.integer({ min: 0, max: 12 }),
+          fc.integer({ min: 0, max: 5 }),
+        ),
+        { maxLength: 2 },
+      ),
+      { minLength: profile.stages.length, maxLength: profile.stages.length },
+    ).map((modes) => ({
+      ...profile,
+      stages: profile.stages.map((s, i) => ({
+        ...s,
+        modes: modes[i]!.map(([tape, hIn, hOut, pfr, pb, replay], j) => ({
+          policy: `save:op${j}`,
+          tapeBytes: tape,
+          tapeHoldsInput: hIn,
+          tapeHoldsOutput: hOut,
+          forwardPeakRecord: pfr,
+          backwardPeak: pb,
+          replayTime: replay,
+          replayFlops: 0,
+        })),
+      })),
+    }))
+  );
+}
+
 interface Scored {
   readonly schedule: Schedule;
   readonly plan: Plan;
@@ -125,10 +181,10 @@ interface Scored {
   readonly time: number;
 }
 
-/** Every schedule of the profile's chain with its predicted peak and time. */
-function exhaustive(profile: Profile): Scored[] {
+/** Every schedule of the profile's chain (with `modes`: under every tape mode too) with its predicted peak and time. */
+function exhaustive(profile: Profile, modes = false): Scored[] {
   const n = profile.stages.length;
-  return allSchedules(0, n, n).map((schedule) => {
+  return (modes ? allModed(profile) : allSchedules(0, n, n)).map((schedule) => {
     const plan = emitSchedule(schedule, n, "tree");
     const p = predictPlan(profile, plan);
     return { schedule, plan, peak: p.peakBytes, time: p.time };
@@ -226,7 +282,7 @@ test("optimal's plan is valid, fits the budget, and its predicted peak is the pr
 
 // --- 2. exhaustive search over the class --------------------------------------------------
 
-test("optimal equals an exhaustive search over every Schedule tree (chains of ≤ 6 stages)", () => {
+test("optimal (stage granularity) equals an exhaustive search over every Schedule tree (chains of ≤ 6 stages)", () => {
   fc.assert(
     fc.property(
       fc.oneof(
@@ -239,12 +295,12 @@ test("optimal equals an exhaustive search over every Schedule tree (chains of �
       (profile, fractions) => {
         const trees = exhaustive(profile);
         const smallest = Math.min(...trees.map((t) => t.peak));
-        assert.equal(optimalSmallestBytes(profile), smallest);
+        assert.equal(optimalSmallestBytes(profile, { granularity: "stage" }), smallest);
         const high = peakOf(profile, storeAll(profile));
         for (const fraction of [0, 1, ...fractions]) {
           const bytes = budgetAt(smallest, high, fraction);
           const best = Math.min(...trees.filter((t) => t.peak <= bytes).map((t) => t.time));
-          const r = optimalSchedule(profile, { bytes });
+          const r = optimalSchedule(profile, { bytes, granularity: "stage" });
           assert.ok(r.exact, "integer sizes within the cap are planned in exact units");
           const got = timeOf(profile, emitSchedule(r.schedule, profile.stages.length, "optimal"));
           assert.ok(close(got, best), `budget ${bytes}: optimal ${got}, best tree ${best}`);
@@ -265,7 +321,7 @@ test("with coarse units the plan still fits, and is never faster than the exact 
         const trees = exhaustive(profile);
         const smallest = Math.min(...trees.map((t) => t.peak));
         const bytes = budgetAt(smallest, peakOf(profile, storeAll(profile)), fraction);
-        const plan = optimal(profile, { bytes, slots });
+        const plan = optimal(profile, { bytes, slots, granularity: "stage" });
         const p = predictPlan(profile, plan);
         assert.ok(p.peakBytes <= bytes);
         const best = Math.min(...trees.filter((t) => t.peak <= bytes).map((t) => t.time));
@@ -273,6 +329,60 @@ test("with coarse units the plan still fits, and is never faster than the exact 
       },
     ),
     { numRuns: 80 },
+  );
+});
+
+test("optimal's memory model equals predictPlan on every schedule with tape modes (small chains)", () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        arbitraryModes(arbitrarySynthetic(1, 3, false)),
+        arbitraryModes(arbitrarySynthetic(1, 3, true)),
+        arbitraryReal(3),
+      ),
+      (profile) => {
+        for (const s of exhaustive(profile, true)) {
+          assert.equal(optimalModelPeak(profile, s.schedule), s.peak, JSON.stringify(s.schedule));
+          assert.ok(close(optimalModelTime(profile, s.schedule), s.time));
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test("optimal (op granularity) equals an exhaustive search over every tree and tape mode (chains of ≤ 4 stages)", () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        { arbitrary: arbitraryModes(arbitrarySynthetic(1, 4, false)), weight: 2 },
+        { arbitrary: arbitraryModes(arbitrarySynthetic(1, 4, true)), weight: 2 },
+        { arbitrary: arbitraryReal(4), weight: 2 },
+      ),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }),
+      (profile, fractions) => {
+        const trees = exhaustive(profile, true);
+        const smallest = Math.min(...trees.map((t) => t.peak));
+        assert.equal(optimalSmallestBytes(profile), smallest);
+        const high = Math.max(...trees.map((t) => t.peak));
+        for (const fraction of [0, 1, ...fractions]) {
+          const bytes = budgetAt(smallest, high, fraction);
+          const best = Math.min(...trees.filter((t) => t.peak <= bytes).map((t) => t.time));
+          const stageBest = Math.min(
+            ...trees.filter((t) => t.peak <= bytes && !JSON.stringify(t.schedule).includes("policy")).map((
+              t,
+            ) => t.time),
+          );
+          const r = optimalSchedule(profile, { bytes });
+          const plan = emitSchedule(r.schedule, profile.stages.length, "optimal");
+          assert.ok(peakOf(profile, plan) <= bytes);
+          const got = timeOf(profile, plan);
+          assert.ok(close(got, best), `budget ${bytes}: optimal ${got}, best tree ${best}`);
+          assert.ok(got <= stageBest + 1e-9, "never slower than whole tapes only");
+        }
+      },
+    ),
+    { numRuns: 100 },
   );
 });
 

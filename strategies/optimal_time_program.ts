@@ -47,7 +47,9 @@ interface Table {
 function exactUnitsCap(model: Model): number {
   const { n } = model;
   let steps = 0;
-  for (let i = 0; i <= n; i++) for (let l = i; l <= n; l++) steps += (l - i + 1) * (model.pinned[i] ? 2 : 1);
+  for (let i = 0; i <= n; i++) {
+    for (let l = i; l <= n; l++) steps += (l - i + model.K) * (model.pinned[i] ? 2 : 1);
+  }
   return Math.max(OPTIMAL_DEFAULT_SLOTS, Math.min(Math.floor(1.5e8 / steps), Math.floor(8e6 / model.rows)));
 }
 
@@ -70,9 +72,8 @@ export function unitFor(
     else g = gcd(g, x);
   };
   add(model.lossPeak);
-  for (let i = 0; i < n; i++) {
-    add(model.a[i + 1]!), add(model.t[i]!), add(model.pfr[i]!), add(model.pfn[i]!), add(model.pb[i]!);
-  }
+  for (let i = 0; i < n; i++) add(model.a[i + 1]!), add(model.pfn[i]!);
+  for (let x = 0; x < n * model.K; x++) add(model.t[x]!), add(model.pfr[x]!), add(model.pb[x]!);
   if (g === 0) g = 1; // every size is 0: any unit is exact
   const exactUnits = Math.floor(bytes / g);
   const most = mostUnits(model);
@@ -120,7 +121,7 @@ export function solve(
 
 /** Fills the table C[(i, l, p)][m] for m = 0..M units of u bytes. */
 function fill(model: Model, u: number, M: number): Table {
-  const { n, a, f, b } = model;
+  const { n, a, f, K } = model;
   const W = M + 1;
   const C = new Float64Array(model.rows * W).fill(Infinity);
   const lo = new Int32Array(model.rows).fill(M + 1);
@@ -137,26 +138,37 @@ function fill(model: Model, u: number, M: number): Table {
         done[r] = 1;
         const base = r * W;
         let least = M + 1;
-        if (i === n || i === l) {
-          const k = i === n ? q(model.lossP()) : q(model.singleP(i, p));
-          const time = i === n ? model.lossTime : f[i]! + b[i]!;
-          for (let m = k; m <= M; m++) C[base + m] = time;
+        if (i === n) {
+          const k = q(model.lossP());
+          for (let m = k; m <= M; m++) C[base + m] = model.lossTime;
           least = k;
+        } else if (i === l) {
+          for (let mu = 0; mu < K; mu++) {
+            const k = q(model.singleP(i, p, mu)), time = model.tapedTime(i, mu);
+            for (let m = k; m <= M; m++) if (time < C[base + m]!) C[base + m] = time;
+            least = Math.min(least, k);
+          }
         } else {
-          // chain at i
-          const rr = model.rowOf(i + 1, l, model.hOut[i]!);
-          const d = ceilDiv(model.chainOffset(i, p), u);
-          const from = Math.max(q(model.chainFixed(i, l, p)), lo[rr]! + d);
-          if (from <= M) {
-            const fb = f[i]! + b[i]!;
+          // chain at i, in each mode
+          for (let mu = 0; mu < K; mu++) {
+            const rr = model.rowOf(i + 1, l, model.restPin(i, mu));
+            const d = ceilDiv(model.chainOffset(i, p, mu), u);
+            const from = Math.max(q(model.chainFixed(i, l, p, mu)), lo[rr]! + d);
+            if (from > M) continue;
+            const fb = model.tapedTime(i, mu);
             const rb = rr * W - d;
             // the rest's index m − d exceeds M only when the chain frees more than it
             // keeps (ē_i > t_i + a_{i+1}): clamp to M (conservative)
             const split = Math.min(M, M + d);
-            for (let m = from; m <= split; m++) C[base + m] = fb + C[rb + m]!;
+            for (let m = from; m <= split; m++) {
+              const v = fb + C[rb + m]!;
+              if (v < C[base + m]!) C[base + m] = v;
+            }
             const rM = C[rr * W + M]!;
-            for (let m = Math.max(from, split + 1); m <= M; m++) C[base + m] = fb + rM;
-            least = from;
+            for (let m = Math.max(from, split + 1); m <= M; m++) {
+              if (fb + rM < C[base + m]!) C[base + m] = fb + rM;
+            }
+            least = Math.min(least, from);
           }
           // leaves at j
           let sweep = 0;
@@ -200,17 +212,27 @@ function fill(model: Model, u: number, M: number): Table {
 
 /** The schedule achieving C[(i, l, p)][m], chosen by redoing the row's comparisons. */
 function rebuild(model: Model, T: Table, i: number, l: number, p: number, m: number): Schedule {
-  const { n, a, f, b } = model;
+  const { n, a, f, K } = model;
   const { u, M, W, C } = T;
   if (i === n) return { kind: "loss" };
-  if (i === l) return { kind: "single", stage: i };
-  const target = C[model.rowOf(i, l, p) * W + m]!;
-  const rr = model.rowOf(i + 1, l, model.hOut[i]!);
-  const d = ceilDiv(model.chainOffset(i, p), u);
   const q = (x: number) => Math.max(0, ceilDiv(x, u));
-  const mr = Math.min(M, m - d);
-  if (m >= q(model.chainFixed(i, l, p)) && mr >= 0 && f[i]! + b[i]! + C[rr * W + mr]! === target) {
-    return { kind: "chain", stage: i, rest: rebuild(model, T, i + 1, l, model.hOut[i]!, mr) };
+  const target = C[model.rowOf(i, l, p) * W + m]!;
+  if (i === l) {
+    for (let mu = 0; mu < K; mu++) {
+      if (m >= q(model.singleP(i, p, mu)) && model.tapedTime(i, mu) === target) return model.tapedNode(i, mu);
+    }
+    throw new Error(`optimal: internal error: no mode reproduces the table at [${i}, ${i}], ${m} units`);
+  }
+  for (let mu = 0; mu < K; mu++) {
+    const pin = model.restPin(i, mu);
+    const rr = model.rowOf(i + 1, l, pin);
+    const d = ceilDiv(model.chainOffset(i, p, mu), u);
+    const mr = Math.min(M, m - d);
+    if (
+      m >= q(model.chainFixed(i, l, p, mu)) && mr >= 0 && model.tapedTime(i, mu) + C[rr * W + mr]! === target
+    ) {
+      return model.tapedNode(i, mu, rebuild(model, T, i + 1, l, pin, mr));
+    }
   }
   let sweep = 0;
   let F = 0;

@@ -5,16 +5,23 @@
  * freed. Checkpoints stay until their segment is reversed (rotor's model class).
  * @module
  */
-import type { Instruction, Plan } from "@remat/core";
+import type { Instruction, Plan, TapePolicy } from "@remat/core";
+
+/** A recorded forward, with its tape policy when it has one. */
+function recordOf(stage: number, policy: TapePolicy | undefined): Instruction {
+  return policy === undefined || policy === "saveAll"
+    ? { op: "forward", stage, record: true }
+    : { op: "forward", stage, record: true, policy };
+}
 
 /** How a segment [i, l] is solved. */
 export type Schedule =
   /** [n, n]: the loss, then free x_n. */
   | { readonly kind: "loss" }
-  /** [i, i], i < n: forward i with tape, free x_i and x_{i+1}, backward i. */
-  | { readonly kind: "single"; readonly stage: number }
-  /** [i, l]: forward i with tape, free x_i, solve [i+1, l], backward i. */
-  | { readonly kind: "chain"; readonly stage: number; readonly rest: Schedule }
+  /** [i, i], i < n: forward i with tape (under `policy`, if any), free x_i and x_{i+1}, backward i. */
+  | { readonly kind: "single"; readonly stage: number; readonly policy?: TapePolicy }
+  /** [i, l]: forward i with tape (under `policy`, if any), free x_i, solve [i+1, l], backward i. */
+  | { readonly kind: "chain"; readonly stage: number; readonly rest: Schedule; readonly policy?: TapePolicy }
   /**
    * [i, l]: forward i..j-1 without tape keeping x_j (freeing the ones between), solve
    * [j, l] (`tail`), then solve [i, j-1] (`head`) from x_i, which stayed.
@@ -56,13 +63,13 @@ export function emitSchedule(schedule: Schedule, n: number, strategy: string): P
         if (n >= 1) out.push({ op: "free", value: n });
         break;
       case "single":
-        out.push({ op: "forward", stage: item.stage, record: true });
+        out.push(recordOf(item.stage, item.policy));
         if (item.stage >= 1) out.push({ op: "free", value: item.stage });
         out.push({ op: "free", value: item.stage + 1 });
         out.push({ op: "backward", stage: item.stage });
         break;
       case "chain":
-        out.push({ op: "forward", stage: item.stage, record: true });
+        out.push(recordOf(item.stage, item.policy));
         if (item.stage >= 1) out.push({ op: "free", value: item.stage });
         work.push({ op: "backward", stage: item.stage }, item.rest);
         break;
