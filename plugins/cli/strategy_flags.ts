@@ -14,6 +14,7 @@ export const STRATEGY_OPTIONS = {
   slots: { type: "string" },
   bytes: { type: "string" },
   fraction: { type: "string" },
+  granularity: { type: "string" },
 } as const;
 
 /** Help lines of the strategy flags. */
@@ -24,6 +25,8 @@ export const STRATEGY_HELP = `strategy:
   --bytes B           optimal (required), budget: activation budget, a positive size:
                       1048576, 4e6, 512K, 4M, 1.5G (K/M/G/T: powers of 1024), 4MiB, 4MB (powers of 1000)
   --fraction F        budget (instead of --bytes): 0 = least memory … 1 = store-all
+  --granularity G     optimal: op (default: each taped stage keeps its whole tape or a
+                      partial one, saveMatmuls or saveNothing, whichever is fastest) or stage
   a parameter of another strategy (--bytes with sqrt, --every with optimal) is a usage mistake`;
 
 /** The parameters each strategy takes. */
@@ -35,6 +38,9 @@ const PARAMETERS: Readonly<Record<string, ReadonlyArray<string>>> = {
   budget: ["bytes", "fraction"],
   optimal: ["bytes"],
 };
+
+/** Parameters a strategy may take besides its own, with a default. */
+const OPTIONAL: Readonly<Record<string, ReadonlyArray<string>>> = { optimal: ["granularity"] };
 
 const NEEDS: Readonly<Record<string, string>> = {
   every: "a segment length, an integer ≥ 1",
@@ -48,9 +54,11 @@ const flags = (names: ReadonlyArray<string>) => names.map((n) => `--${n}`).join(
 function checkParameters(values: Values, name: string): void {
   const own = PARAMETERS[name]!;
   const which = `--strategy ${name}${values.strategy === undefined ? " (the default)" : ""}`;
+  const takes = (s: string, flag: string) =>
+    PARAMETERS[s]!.includes(flag) || (OPTIONAL[s] ?? []).includes(flag);
   for (const flag of Object.keys(STRATEGY_OPTIONS)) {
-    if (flag === "strategy" || values[flag] === undefined || own.includes(flag)) continue;
-    const users = Object.keys(PARAMETERS).filter((s) => PARAMETERS[s]!.includes(flag)).join(", ");
+    if (flag === "strategy" || values[flag] === undefined || takes(name, flag)) continue;
+    const users = Object.keys(PARAMETERS).filter((s) => takes(s, flag)).join(", ");
     throw new UsageError(
       `--${flag} does not apply: ${which} takes ${
         own.length ? flags(own) : "no parameter"
@@ -97,7 +105,16 @@ export function strategyChoice(values: Values): StrategyChoice {
     slots: values.slots === undefined ? undefined : intOption(values, "slots", 1),
     bytes: values.bytes === undefined ? undefined : parseBytes(String(values.bytes), "--bytes"),
     fraction: values.fraction === undefined ? undefined : numberOption(values, "fraction", 0, 0, 1),
+    ...(values.granularity === undefined ? {} : { granularity: granularityOption(values) }),
   };
   checkParameters(values, name);
   return choice;
+}
+
+/** `--granularity`: op or stage (undefined when not given). */
+function granularityOption(values: Values): "op" | "stage" | undefined {
+  const g = values.granularity;
+  if (g === undefined) return undefined;
+  if (g === "op" || g === "stage") return g;
+  throw new UsageError(`--granularity: got "${g}"; expected op or stage`);
 }

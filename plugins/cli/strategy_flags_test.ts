@@ -67,3 +67,19 @@ test("strategyChoice checks a value before whether it applies", () => {
   fails({ bytes: "-1" }, /^--bytes: got "-1"; expected a positive size/);
   fails({ strategy: "optimal", bytes: "0" }, /^--bytes: got "0"; expected a positive size/);
 });
+
+test("--granularity belongs to optimal: op or stage; anything else is a usage mistake", () => {
+  assert.equal(strategyChoice({ strategy: "optimal", bytes: "4M" }).granularity, undefined);
+  assert.equal(
+    strategyChoice({ strategy: "optimal", bytes: "4M", granularity: "stage" }).granularity,
+    "stage",
+  );
+  assert.throws(
+    () => strategyChoice({ strategy: "optimal", bytes: "4M", granularity: "ops" }),
+    (e) => e instanceof UsageError && e.message === '--granularity: got "ops"; expected op or stage',
+  );
+  assert.throws(
+    () => strategyChoice({ strategy: "sqrt", granularity: "op" }),
+    (e) => e instanceof UsageError && /--granularity does not apply: --strategy sqrt/.test(e.message),
+  );
+});

@@ -21,6 +21,8 @@ export interface StrategyChoice {
   readonly bytes?: number;
   /** budget: fraction between its least memory (0) and store-all (1), when no bytes are given. */
   readonly fraction?: number;
+  /** optimal: "op" (default: tape policies chosen per stage) or "stage" (whole tapes). */
+  readonly granularity?: "op" | "stage";
 }
 
 /**
@@ -52,7 +54,10 @@ export function planFromProfile(profile: Profile, choice: StrategyChoice): Strat
         ? budget(profile, { bytes: choice.bytes })
         : budget(profile, { fraction: need("--fraction", choice.fraction) });
     case "optimal":
-      return optimal(profile, { bytes: need("--bytes", choice.bytes) });
+      return optimal(profile, {
+        bytes: need("--bytes", choice.bytes),
+        ...(choice.granularity === undefined ? {} : { granularity: choice.granularity }),
+      });
     default:
       throw new InvalidArgument({
         name: "--strategy",

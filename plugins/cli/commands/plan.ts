@@ -98,11 +98,20 @@ export const planCommand: Command = {
       }%), ${s.untapedForwards} forwards without a tape`,
     );
     console.log(`plan       ${plan.instructions.length} instructions\n`);
-    const rows = profile.stages.map((
-      st,
-      i,
-    ) => [String(i), st.name, st.kind, formatBytes(st.outputBytes), String(s.forwardsPerStage[i])]);
-    console.log(renderTable(["stage", "name", "kind", "output", "forwards"], rows));
+    // each stage's tape policies as the plan records it (whole tapes: saveAll; untaped: -)
+    const tapes = profile.stages.map(() => new Set<string>());
+    for (const ins of plan.instructions) {
+      if (ins.op === "forward" && ins.record) tapes[ins.stage]!.add(ins.policy ?? "saveAll");
+    }
+    const rows = profile.stages.map((st, i) => [
+      String(i),
+      st.name,
+      st.kind,
+      formatBytes(st.outputBytes),
+      String(s.forwardsPerStage[i]),
+      [...tapes[i]!].join(", ") || "-",
+    ]);
+    console.log(renderTable(["stage", "name", "kind", "output", "forwards", "tape"], rows));
     if (values.listing) console.log(`\n${s.listing}`);
     if (values.timeline) console.log(`\nwrote the schedule timeline to ${values.timeline}`);
     return 0;
