@@ -29,6 +29,7 @@ import {
   storeAll,
   type StrategyPlan,
   uniform,
+  withTapePolicy,
 } from "@remat/strategies";
 
 /** A strategy under test: a plan for a profile and a budget fraction in [0, 1] (ignored by budget-free ones). */
@@ -57,6 +58,17 @@ export const BASIC_STRATEGIES: ReadonlyArray<StrategyCase> = [
       return plan;
     },
   },
+  {
+    name: "optimal(bytes, granularity=stage)",
+    plan: (p, f) => {
+      const bytes = budgetBetween(optimalSmallestBytes(p, { granularity: "stage" }), storeAllPeak(p), f);
+      return optimal(p, { bytes, granularity: "stage" });
+    },
+  },
+  // partial tapes: every tape under one policy, so each run re-runs dropped ops in its backward
+  { name: "storeAll, saveMatmuls tapes", plan: (p) => withTapePolicy(storeAll(p), "saveMatmuls", p) },
+  { name: "storeAll, saveNothing tapes", plan: (p) => withTapePolicy(storeAll(p), "saveNothing", p) },
+  { name: "sqrt, saveMatmuls tapes", plan: (p) => withTapePolicy(sqrt(p), "saveMatmuls", p) },
 ];
 
 /**

@@ -2,7 +2,14 @@
  * What a strategy returns: a plan that can summarise itself under the profile it was made for.
  * @module
  */
-import { type Plan, type PlanSummary, type PlanTarget, type Profile, summarizePlan } from "@remat/core";
+import {
+  type Plan,
+  type PlanSummary,
+  type PlanTarget,
+  type Profile,
+  summarizePlan,
+  type TapePolicy,
+} from "@remat/core";
 import { emitSchedule, type Schedule } from "./schedule.ts";
 
 /** A plan made by a strategy, with `summary()` (predicted peak, time, forward counts, listing). */
@@ -51,4 +58,24 @@ export function withSummary(plan: Plan, profile: Profile): StrategyPlan {
  */
 export function planOf(schedule: Schedule, profile: Profile, strategy: string): StrategyPlan {
   return withSummary(emitSchedule(schedule, profile.stages.length, strategy), profile);
+}
+
+/**
+ * `plan` with every recorded forward under tape `policy` (see `@remat/core`'s tape policies):
+ * the same schedule, each tape partial. Its summary uses the profile's modes for the policy.
+ *
+ * @example
+ * ```ts
+ * import { mlp, staticProfile } from "@remat/core";
+ * import { storeAll, withTapePolicy } from "@remat/strategies";
+ * const profile = staticProfile(mlp({ depth: 4, width: 32, hidden: 64, classes: 3 }), 8);
+ * const lean = withTapePolicy(storeAll(profile), "saveMatmuls", profile);
+ * console.log(lean.summary().predictedPeakBytes);
+ * ```
+ */
+export function withTapePolicy(plan: Plan, policy: TapePolicy, profile: Profile): StrategyPlan {
+  const instructions = plan.instructions.map((ins) =>
+    ins.op === "forward" && ins.record ? { ...ins, policy } : ins
+  );
+  return withSummary({ ...plan, strategy: `${plan.strategy}, ${policy} tapes`, instructions }, profile);
 }
