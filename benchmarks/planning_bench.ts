@@ -11,38 +11,13 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { predictPlan, type Profile, type StageProfile } from "@remat/core";
+import { predictPlan } from "@remat/core";
+import { homogeneousProfile } from "@remat/conformance";
 import { budget, budgetBounds } from "../strategies/budget.ts";
 import { revolve, revolveForwards } from "../strategies/revolve.ts";
 
 const { values } = parseArgs({ options: { repeats: { type: "string", default: "3" } } });
 const repeats = Math.max(1, Number(values.repeats));
-
-/** n identical stages (4 KiB activations, 8 KiB tapes; forward 1 ms, backward 2 ms). */
-function homogeneous(n: number): Profile {
-  const stage: StageProfile = {
-    name: "block",
-    kind: "linear",
-    outputBytes: 4096,
-    tapeBytes: 8192,
-    tapeHoldsInput: true,
-    tapeHoldsOutput: false,
-    forwardPeakRecord: 12288,
-    forwardPeakDiscard: 4096,
-    backwardPeak: 8192,
-    forwardTime: 1,
-    backwardTime: 2,
-    forwardFlops: 1,
-    backwardFlops: 2,
-  };
-  return {
-    chain: `homogeneous(${n})`,
-    batch: 1,
-    source: "synthetic",
-    stages: new Array(n).fill(stage),
-    loss: { peak: 8192, time: 0.1 },
-  };
-}
 
 const runtime = "Deno" in globalThis
   ? `deno ${(globalThis as any).Deno.version.deno}`
@@ -54,7 +29,7 @@ log(`planning time (${runtime}), best of ${repeats}`);
 
 {
   const n = 10_000;
-  const fresh = () => homogeneous(n); // a new object: the bounds cache is per profile object
+  const fresh = () => homogeneousProfile(n); // a new object: the bounds cache is per profile object
   log(`\nbudget, ${n} stages (greedy knapsack)`);
   const t0 = performance.now();
   const bounds = budgetBounds(fresh());
@@ -74,7 +49,7 @@ log(`planning time (${runtime}), best of ${repeats}`);
       budget(profile, { fraction });
       warm = Math.min(warm, performance.now() - t);
     }
-    const p = predictPlan(homogeneous(n), plan!);
+    const p = predictPlan(homogeneousProfile(n), plan!);
     log(
       `  fraction ${fraction.toFixed(1)}  cold ${ms(cold)}  warm ${ms(warm)}   ${
         plan!.instructions.length
@@ -86,7 +61,7 @@ log(`planning time (${runtime}), best of ${repeats}`);
 
 {
   const n = 100_000;
-  const profile = homogeneous(n);
+  const profile = homogeneousProfile(n);
   log(`\nrevolve, ${n} stages`);
   for (const slots of [5, 10, 20, 316, n]) {
     let best = Infinity, plan = null as ReturnType<typeof revolve> | null;

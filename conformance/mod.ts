@@ -31,6 +31,7 @@ export { runPlanConformance } from "./plan_conformance.ts";
 export { KERNEL_AGREEMENT_TOL, runBackendAgreement, STEP_AGREEMENT_TOL } from "./agreement.ts";
 export { arbitraryChain, arbitraryLayer, weightedSquaredError, withF32Loss } from "./random_chains.ts";
 export { isruOp, withUserOp } from "./user_op.ts";
+export { homogeneousProfile, syntheticStage } from "./synthetic_profiles.ts";
 export { arbitraryConvChain } from "./random_convnets.ts";
 export { arbitraryPlan, randomValidPlan } from "./random_plans.ts";
 export { type OpCase, runOpConformance } from "./op_conformance.ts";

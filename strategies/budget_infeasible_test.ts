@@ -1,13 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  BudgetInfeasible,
-  isRematError,
-  mlp,
-  type Profile,
-  type StageProfile,
-  staticProfile,
-} from "@remat/core";
+import { BudgetInfeasible, isRematError, mlp, staticProfile } from "@remat/core";
+import { homogeneousProfile } from "@remat/conformance";
 import { budget, budgetBounds } from "./budget.ts";
 import { FamilyBudgetInfeasible, lowerElsewhere, OPTIMAL_HINT_MAX_STAGES } from "./budget_infeasible.ts";
 import { optimal, optimalSmallestBytes } from "./optimal.ts";
@@ -21,32 +15,6 @@ function refused(f: () => unknown): FamilyBudgetInfeasible {
     throw e;
   }
   throw new Error("expected FamilyBudgetInfeasible");
-}
-
-/** n identical stages (4 KiB activations, 8 KiB tapes). */
-function homogeneous(n: number): Profile {
-  const stage: StageProfile = {
-    name: "block",
-    kind: "linear",
-    outputBytes: 4096,
-    tapeBytes: 8192,
-    tapeHoldsInput: true,
-    tapeHoldsOutput: false,
-    forwardPeakRecord: 12288,
-    forwardPeakDiscard: 4096,
-    backwardPeak: 8192,
-    forwardTime: 1,
-    backwardTime: 2,
-    forwardFlops: 1,
-    backwardFlops: 2,
-  };
-  return {
-    chain: `homogeneous(${n})`,
-    batch: 1,
-    source: "synthetic",
-    stages: new Array(n).fill(stage),
-    loss: { peak: 8192, time: 0.1 },
-  };
 }
 
 test("on the reference MLP, budget's refusal names its family's least peak and optimal's, far lower", {
@@ -71,9 +39,9 @@ test("on the reference MLP, budget's refusal names its family's least peak and o
 });
 
 test("the figure named elsewhere is optimal's smallest budget up to 400 stages, revolve's peak beyond", () => {
-  const short = homogeneous(OPTIMAL_HINT_MAX_STAGES);
+  const short = homogeneousProfile(OPTIMAL_HINT_MAX_STAGES);
   assert.deepEqual(lowerElsewhere(short), { strategy: "optimal", bytes: optimalSmallestBytes(short) });
-  const long = homogeneous(1000);
+  const long = homogeneousProfile(1000);
   const hint = lowerElsewhere(long)!;
   const slots = Number(/^revolve\(slots=(\d+)\)$/.exec(hint.strategy)![1]);
   assert.equal(hint.bytes, revolve(long, { slots }).summary().predictedPeakBytes);
@@ -84,7 +52,7 @@ test("the figure named elsewhere is optimal's smallest budget up to 400 stages, 
       `; ${hint.strategy} fits in as little as ${hint.bytes} bytes, within the requested budget`,
     ),
   );
-  assert.equal(lowerElsewhere(homogeneous(0)), undefined);
+  assert.equal(lowerElsewhere(homogeneousProfile(0)), undefined);
 });
 
 test("no other strategy is named when none fits lower than the family", () => {
@@ -102,7 +70,7 @@ test("no other strategy is named when none fits lower than the family", () => {
   const lower = new FamilyBudgetInfeasible({ ...e, elsewhere: { strategy: "optimal", bytes: 15 } });
   assert.ok(lower.message.endsWith("; optimal fits in as little as 15 bytes"), lower.message);
   // a one-stage chain: the family holds every Schedule-class plan, so optimal fits no lower
-  const one = homogeneous(1);
+  const one = homogeneousProfile(1);
   const alone = refused(() => budget(one, { bytes: budgetBounds(one).minBytes - 1 }));
   assert.equal(alone.elsewhere?.bytes, alone.smallestFeasibleBytes);
   assert.ok(!alone.message.includes("fits in as little as"), alone.message);

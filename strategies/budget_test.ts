@@ -7,44 +7,13 @@ import {
   InvalidArgument,
   predictPlan,
   type Profile,
-  type StageProfile,
   staticProfile,
 } from "@remat/core";
-import { arbitraryChain } from "@remat/conformance";
+import { arbitraryChain, homogeneousProfile, syntheticStage } from "@remat/conformance";
 import { budget, BUDGET_DP_MAX_STAGES, budgetBounds } from "./budget.ts";
 import { sqrt } from "./sqrt.ts";
 import { storeAll } from "./store_all.ts";
 import { uniform } from "./uniform.ts";
-
-function stage(over: Partial<StageProfile> = {}): StageProfile {
-  return {
-    name: "block",
-    kind: "linear",
-    outputBytes: 4096,
-    tapeBytes: 8192,
-    tapeHoldsInput: true,
-    tapeHoldsOutput: false,
-    forwardPeakRecord: 12288,
-    forwardPeakDiscard: 4096,
-    backwardPeak: 8192,
-    forwardTime: 1,
-    backwardTime: 2,
-    forwardFlops: 1,
-    backwardFlops: 2,
-    ...over,
-  };
-}
-
-/** A homogeneous synthetic profile of n stages. */
-function homogeneous(n: number): Profile {
-  return {
-    chain: `homogeneous(${n})`,
-    batch: 1,
-    source: "synthetic",
-    stages: new Array(n).fill(stage()),
-    loss: { peak: 8192, time: 0.1 },
-  };
-}
 
 /** A synthetic profile of n stages with seeded random bytes, flags and times. */
 function randomProfile(n: number, seed: number): Profile {
@@ -55,7 +24,7 @@ function randomProfile(n: number, seed: number): Profile {
   };
   const stages = Array.from({ length: n }, () => {
     const out = 256 * r(16), tape = 256 * r(32) - 256;
-    return stage({
+    return syntheticStage({
       outputBytes: out,
       tapeBytes: tape,
       tapeHoldsInput: r(2) === 1,
@@ -147,7 +116,14 @@ describe("budget", () => {
   });
 
   test("fraction 1 and any budget ≥ store-all's peak recompute nothing", () => {
-    for (const profile of [homogeneous(1), homogeneous(7), homogeneous(300), randomProfile(50, 3)]) {
+    for (
+      const profile of [
+        homogeneousProfile(1),
+        homogeneousProfile(7),
+        homogeneousProfile(300),
+        randomProfile(50, 3),
+      ]
+    ) {
       const all = storeAll(profile).summary();
       for (
         const options of [{ fraction: 1 }, { bytes: all.predictedPeakBytes }, {
@@ -177,14 +153,14 @@ describe("budget", () => {
       }),
       { numRuns: 40 },
     );
-    const profile = homogeneous(1000);
+    const profile = homogeneousProfile(1000);
     const { minBytes, maxBytes } = budgetBounds(profile);
     assert.ok(minBytes <= sqrt(profile).summary().predictedPeakBytes);
     assert.ok(minBytes < maxBytes / 20, `√n memory for 1,000 stages: ${minBytes} vs store-all ${maxBytes}`);
   });
 
   test("below the smallest peak: BudgetInfeasible naming the smallest feasible bytes", () => {
-    for (const profile of [homogeneous(1), homogeneous(40), randomProfile(30, 7)]) {
+    for (const profile of [homogeneousProfile(1), homogeneousProfile(40), randomProfile(30, 7)]) {
       const { minBytes } = budgetBounds(profile);
       assert.ok(minBytes > 0);
       for (const bytes of [minBytes - 1, Math.floor(minBytes / 2), 1]) {
@@ -209,7 +185,7 @@ describe("budget", () => {
 
   test("time never increases with the budget (homogeneous, random chains, both knapsack solvers)", () => {
     for (const n of [1, 2, 5, 20, 100, 500]) {
-      assertNonIncreasing(sweep(homogeneous(n), 40), `homogeneous(${n})`);
+      assertNonIncreasing(sweep(homogeneousProfile(n), 40), `homogeneousProfile(${n})`);
     }
     for (const [n, seed] of [[30, 1], [300, 2], [BUDGET_DP_MAX_STAGES + 500, 3]] as const) {
       assertNonIncreasing(sweep(randomProfile(n, seed), n > 1000 ? 12 : 40), `random(${n}, ${seed})`);
@@ -225,7 +201,7 @@ describe("budget", () => {
 
   test("time is store-all's plus one forward per recomputed stage, from most stages to none", () => {
     const n = 100;
-    const profile = homogeneous(n);
+    const profile = homogeneousProfile(n);
     const base = storeAll(profile).summary().predictedTime;
     const { minBytes, maxBytes } = budgetBounds(profile);
     const extra: number[] = [];
@@ -243,8 +219,13 @@ describe("budget", () => {
 
   test("the knapsack stores the stages that save the most time per byte", () => {
     // Alternating stages: "dear" ones (slow forward, small tape) and "cheap" ones (fast forward, big tape).
-    const dear = stage({ name: "dear", forwardTime: 10, tapeBytes: 1024, forwardPeakRecord: 5120 });
-    const cheap = stage({ name: "cheap", forwardTime: 0.1, tapeBytes: 16384, forwardPeakRecord: 20480 });
+    const dear = syntheticStage({ name: "dear", forwardTime: 10, tapeBytes: 1024, forwardPeakRecord: 5120 });
+    const cheap = syntheticStage({
+      name: "cheap",
+      forwardTime: 0.1,
+      tapeBytes: 16384,
+      forwardPeakRecord: 20480,
+    });
     for (const n of [60, BUDGET_DP_MAX_STAGES + 200]) {
       const stages = Array.from({ length: n }, (_, i) => (i % 2 ? cheap : dear));
       const profile: Profile = {
@@ -266,7 +247,7 @@ describe("budget", () => {
   });
 
   test("10,000 stages (greedy knapsack): valid plans within budget", () => {
-    const profile = homogeneous(10_000);
+    const profile = homogeneousProfile(10_000);
     const { minBytes, maxBytes } = budgetBounds(profile);
     for (const fraction of [0, 0.3, 0.9]) {
       const plan = budget(profile, { fraction });
@@ -276,12 +257,12 @@ describe("budget", () => {
   });
 
   test("an empty chain: store-all", () => {
-    const plan = budget(homogeneous(0), { fraction: 0.5 });
-    assert.deepEqual(plan.instructions, storeAll(homogeneous(0)).instructions);
+    const plan = budget(homogeneousProfile(0), { fraction: 0.5 });
+    assert.deepEqual(plan.instructions, storeAll(homogeneousProfile(0)).instructions);
   });
 
   test("bad options throw InvalidArgument naming the value", () => {
-    const profile = homogeneous(5);
+    const profile = homogeneousProfile(5);
     const bad: Array<[unknown, RegExp]> = [
       [{ bytes: -1 }, /invalid bytes: got -1; expected a whole number of bytes ≥ 1/],
       [{ bytes: NaN }, /invalid bytes: got .*; expected a whole number of bytes ≥ 1/],

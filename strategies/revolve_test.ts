@@ -2,44 +2,21 @@ import type { Instruction, Plan } from "@remat/core";
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import {
-  findPlanError,
-  InvalidArgument,
-  predictPlan,
-  type Profile,
-  type StageProfile,
-  staticProfile,
-} from "@remat/core";
-import { arbitraryChain } from "@remat/conformance";
+import { findPlanError, InvalidArgument, predictPlan, type Profile, staticProfile } from "@remat/core";
+import { arbitraryChain, homogeneousProfile } from "@remat/conformance";
 import { revolve, revolveForwards, revolveSchedule, revolveSplit } from "./revolve.ts";
 import { checkpointSchedule, emitSchedule, type Schedule } from "./schedule.ts";
 import { storeAll } from "./store_all.ts";
 
-/** A homogeneous synthetic profile of n stages. */
-function homogeneous(n: number): Profile {
-  const stage: StageProfile = {
-    name: "block",
-    kind: "linear",
+/** n identical stages of 1 KiB activations and 2 KiB tapes. */
+const homogeneousSmall = (n: number): Profile =>
+  homogeneousProfile(n, {
     outputBytes: 1024,
     tapeBytes: 2048,
-    tapeHoldsInput: true,
-    tapeHoldsOutput: false,
     forwardPeakRecord: 3072,
     forwardPeakDiscard: 1024,
     backwardPeak: 2048,
-    forwardTime: 1,
-    backwardTime: 2,
-    forwardFlops: 1,
-    backwardFlops: 2,
-  };
-  return {
-    chain: `homogeneous(${n})`,
-    batch: 1,
-    source: "synthetic",
-    stages: new Array(n).fill(stage),
-    loss: { peak: 1024, time: 0.5 },
-  };
-}
+  }, { peak: 1024, time: 0.5 });
 
 const C = (n: number, k: number): number => {
   if (k < 0 || k > n) return 0;
@@ -123,7 +100,7 @@ describe("revolve", () => {
 
   test("the emitted plan's untaped forwards (predictPlan) equal t(n, s) for every n ≤ 200, s ≤ 10", () => {
     for (let n = 1; n <= N; n++) {
-      const profile = homogeneous(n);
+      const profile = homogeneousSmall(n);
       for (let s = 1; s <= S; s++) {
         const plan = revolve(profile, { slots: s });
         assert.equal(predictPlan(profile, plan).untapedForwards, closedForm(n, s), `n=${n}, s=${s}`);
@@ -134,7 +111,7 @@ describe("revolve", () => {
 
   test("s ≥ n − 1 slots cost exactly n − 1 untaped forwards, and more slots change nothing", () => {
     for (let n = 2; n <= 80; n++) {
-      const profile = homogeneous(n);
+      const profile = homogeneousSmall(n);
       for (const s of [n - 1, n, n + 5, 1_000_000]) {
         if (s < 1) continue;
         const plan = revolve(profile, { slots: s });
@@ -147,8 +124,8 @@ describe("revolve", () => {
 
   test("one slot re-advances from x_0 for every reversal: n(n − 1)/2", () => {
     for (let n = 1; n <= 40; n++) {
-      const plan = revolve(homogeneous(n), { slots: 1 });
-      assert.equal(predictPlan(homogeneous(n), plan).untapedForwards, (n * (n - 1)) / 2);
+      const plan = revolve(homogeneousSmall(n), { slots: 1 });
+      assert.equal(predictPlan(homogeneousSmall(n), plan).untapedForwards, (n * (n - 1)) / 2);
     }
   });
 
@@ -177,14 +154,14 @@ describe("revolve", () => {
   });
 
   test("an empty chain is just the loss", () => {
-    const plan = revolve(homogeneous(0), { slots: 3 });
+    const plan = revolve(homogeneousSmall(0), { slots: 3 });
     assert.deepEqual(plan.instructions, [{ op: "loss" }]);
     assert.equal(findPlanError(plan, 0), undefined);
   });
 
   test("100,000 stages: the count is t(n, s) and the plan is valid", () => {
     const n = 100_000;
-    const profile = homogeneous(n);
+    const profile = homogeneousSmall(n);
     for (const s of [10, 316]) {
       const plan = revolve(profile, { slots: s });
       assert.equal(predictPlan(profile, plan).untapedForwards, revolveForwards(n, s));
@@ -196,12 +173,12 @@ describe("revolve", () => {
 
   test("slots ≥ n emit schedules nested n deep without overflowing the stack", () => {
     const n = 100_000;
-    const plan = revolve(homogeneous(n), { slots: n });
-    assert.equal(predictPlan(homogeneous(n), plan).untapedForwards, n - 1);
+    const plan = revolve(homogeneousSmall(n), { slots: n });
+    assert.equal(predictPlan(homogeneousSmall(n), plan).untapedForwards, n - 1);
   });
 
   test("bad slots throw InvalidArgument naming the value", () => {
-    const profile = homogeneous(5);
+    const profile = homogeneousSmall(5);
     for (const slots of [0, -1, 1.5, NaN, Infinity]) {
       assert.throws(() => revolve(profile, { slots }), (e: unknown) => {
         assert.ok(e instanceof InvalidArgument);
@@ -298,7 +275,7 @@ describe("emitSchedule", () => {
 
   test("emitSchedule emits a chain nested 50,000 deep", () => {
     const n = 50_000;
-    const plan = storeAll(homogeneous(50));
+    const plan = storeAll(homogeneousSmall(50));
     assert.equal(findPlanError(plan, 50), undefined);
     let s: Schedule = { kind: "loss" };
     for (let k = n - 1; k >= 0; k--) s = { kind: "chain", stage: k, rest: s };
