@@ -30,6 +30,8 @@ export type {
   PlanSummary,
   PlanTarget,
   Profile,
+  StageMode,
   StageProfile,
   TaggedErrorClass,
+  TapePolicy,
 } from "@remat/core";
