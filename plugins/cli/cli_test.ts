@@ -121,7 +121,7 @@ test("train runs a short job and prints loss, time and memory", async () => {
   assert.match(r.out, /memory {2}peak activations/);
 });
 
-test("pareto writes a predicted frontier whose line ends at store-all and never rises with the budget", async () => {
+test("pareto writes a predicted frontier whose lines end at store-all and never rise with the budget", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "remat-cli-"));
   try {
     const stem = path.join(dir, "f");
@@ -143,15 +143,27 @@ test("pareto writes a predicted frontier whose line ends at store-all and never 
     assert.equal(doc.line.length, 6);
     for (let i = 1; i < doc.line.length; i++) assert.ok(doc.line[i].ratio <= doc.line[i - 1].ratio + 1e-12);
     assert.ok(Math.abs(doc.line.at(-1).ratio - 1) < 1e-12, "at store-all's peak optimal recomputes nothing");
+    assert.equal(doc.lineStage.length, 6);
+    for (let i = 0; i < doc.lineStage.length; i++) {
+      const op = doc.line[i], stage = doc.lineStage[i];
+      assert.equal(stage.budgetBytes, op.budgetBytes);
+      assert.match(stage.strategy, /granularity=stage/);
+      assert.ok(op.ratio <= stage.ratio + 1e-12, `partial tapes are never slower at ${op.budgetBytes} B`);
+      if (i > 0) assert.ok(stage.ratio <= doc.lineStage[i - 1].ratio + 1e-12);
+    }
+    assert.ok(Math.abs(doc.lineStage.at(-1).ratio - 1) < 1e-12);
     const svg = readFileSync(`${stem}.svg`, "utf8");
     assert.match(svg, /^<svg/);
     assert.match(svg, /sqrt\(every=/);
+    assert.match(svg, />optimal\(bytes\), op</);
+    assert.match(svg, />optimal\(bytes\), stage</);
+    assert.equal((svg.match(/class="compare-point"/g) ?? []).length, 6);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test("bench measures every compared strategy, the sweep and the duel, with peaks equal to the predictions", async () => {
+test("bench measures every compared strategy, both sweeps and both duels, with peaks equal to the predictions", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "remat-cli-"));
   try {
     const r = await run(
@@ -173,15 +185,30 @@ test("bench measures every compared strategy, the sweep and the duel, with peaks
     );
     assert.equal(r.status, 0, r.err);
     const doc = JSON.parse(readFileSync(path.join(dir, "b.json"), "utf8"));
-    assert.equal(doc.rows.filter((x: { series: string }) => x.series === "point").length, 7);
+    assert.equal(doc.rows.filter((x: { series: string }) => x.series === "point").length, 8);
     assert.equal(doc.rows.filter((x: { series: string }) => x.series === "frontier").length, 3);
+    assert.equal(doc.rows.filter((x: { series: string }) => x.series === "frontier-stage").length, 3);
     for (const row of doc.rows) assert.equal(row.measuredPeakBytes, row.predictedPeakBytes, row.strategy);
     assert.equal(doc.agreement.peaksEqual, doc.rows.length);
     for (const row of doc.rows) {
       assert.ok(row.measuredRatio > 0 && row.pairs === (row.series === "point" ? 3 : 1), row.strategy);
     }
     assert.ok(doc.optimalVsSqrt.measured > 0 && doc.optimalVsSqrt.pairs === 3);
-    assert.match(readFileSync(path.join(dir, "b_frontier.svg"), "utf8"), /^<svg/);
+    assert.ok(
+      doc.opVsStage.measured > 0 && doc.opVsStage.pairs === 3 && doc.opVsStage.predicted <= 1 + 1e-12,
+    );
+    assert.ok(
+      doc.rows.some((x: { series: string; budgetBytes: number }) =>
+        x.series === "frontier-stage" && x.budgetBytes === doc.opVsStage.bytes
+      ),
+    );
+    assert.equal(doc.opVsStageSweep.budgets, 3);
+    assert.equal(doc.opVsStageSweep.minStageOverhead, 0.05);
+    assert.match(r.out, /head to head: optimal\(bytes=\d+\) \/ optimal\(bytes=\d+, granularity=stage\) = ×/);
+    assert.match(r.out, /op vs stage at the \d of 3 budgets where stage's predicted overhead is ≥ 5%: /);
+    const svg = readFileSync(path.join(dir, "b_frontier.svg"), "utf8");
+    assert.match(svg, /^<svg/);
+    assert.match(svg, />optimal\(bytes\), stage</);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,7 +8,8 @@ import { budget, optimal, revolve, sqrt, storeAll, type StrategyPlan, uniform } 
 
 /**
  * Store-all, sqrt, uniform every 4 and 8, budget at half, revolve with √n slots, and optimal
- * at sqrt's bytes (last).
+ * at sqrt's bytes with whole tapes only (granularity "stage") and then with partial tapes
+ * (the default, granularity "op", always last).
  * @example
  * ```ts
  * const plans = comparedStrategies(staticProfile(mlp({ depth: 16, width: 64, hidden: 256, classes: 3 }), 32));
@@ -16,7 +17,7 @@ import { budget, optimal, revolve, sqrt, storeAll, type StrategyPlan, uniform } 
  */
 export function comparedStrategies(profile: Profile): StrategyPlan[] {
   const n = profile.stages.length;
-  const sq = sqrt(profile);
+  const sq = sqrt(profile), bytes = sq.summary().predictedPeakBytes;
   return [
     storeAll(profile),
     sq,
@@ -24,7 +25,8 @@ export function comparedStrategies(profile: Profile): StrategyPlan[] {
     uniform(profile, { every: Math.min(8, n) }),
     budget(profile, { fraction: 0.5 }),
     revolve(profile, { slots: Math.max(2, Math.round(Math.sqrt(n))) }),
-    optimal(profile, { bytes: sq.summary().predictedPeakBytes }),
+    optimal(profile, { bytes, granularity: "stage" }),
+    optimal(profile, { bytes }),
   ];
 }
 

@@ -130,3 +130,19 @@ export function textBox(el: SvgElement, rootFontSize = 13): TextBox {
   const x = Number(el.attrs.x ?? 0), y = Number(el.attrs.y ?? 0);
   return { left: x + from, right: x + from + width, top: y - up, bottom: y + down };
 }
+
+/**
+ * The legend's labels (`<text class="legend">`), a label wrapped onto a second line 15 px
+ * below joined back with a space.
+ */
+export function legendLabels(root: SvgElement): string[] {
+  const out: string[] = [];
+  let lastY = -Infinity;
+  for (const el of byClass(root, "legend")) {
+    const y = Number(el.attrs.y);
+    if (out.length > 0 && y - lastY === 15) out[out.length - 1] += ` ${el.text}`;
+    else out.push(el.text);
+    lastY = y;
+  }
+  return out;
+}

@@ -106,3 +106,21 @@ export function fitTitle(
   const fitted = Math.max(minSize, Math.floor(size * Math.min(1, width / widest) * 10) / 10);
   return { lines: lines.map((l) => truncateText(l, { max: width, size: fitted, bold: true })), size: fitted };
 }
+
+/**
+ * `text` within `max` px on at most two lines: one when it fits, else broken at the last
+ * space that lets the first line fit, the second cut short with "…" if too wide; text with
+ * no such space stays on one line, cut short.
+ * @param text the text
+ * @param font the width `max` available and the `size` in px
+ */
+export function wrapText(text: string, font: { readonly max: number; readonly size: number }): string[] {
+  if (textWidth(text, font) <= font.max) return [text];
+  for (let i = text.lastIndexOf(" "); i > 0; i = text.lastIndexOf(" ", i - 1)) {
+    const first = text.slice(0, i).trimEnd();
+    if (first.length > 0 && textWidth(first, font) <= font.max) {
+      return [first, truncateText(text.slice(i + 1).trimStart(), font)];
+    }
+  }
+  return [truncateText(text, font)];
+}

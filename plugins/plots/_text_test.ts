@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fitTitle, textWidth, truncateText } from "./_text.ts";
+import { fitTitle, textWidth, truncateText, wrapText } from "./_text.ts";
 
 test("textWidth grows with the text and the size, wide letters wider than narrow ones, bold wider", () => {
   assert.equal(textWidth("", { size: 13 }), 0);
@@ -34,4 +34,17 @@ test("truncateText leaves text that fits and ends the rest with an ellipsis", ()
   const cut = truncateText("abcdefghijklmnopqrstuvwxyz", { max: 60, size: 13 });
   assert.match(cut, /^abc\w*…$/);
   assert.ok(textWidth(cut, { size: 13 }) <= 60);
+});
+
+test("wrapText keeps text that fits, breaks the rest at the last space that fits, and truncates the second line", () => {
+  const font = { max: 186, size: 13 };
+  assert.deepEqual(wrapText("optimal(bytes), stage", font), ["optimal(bytes), stage"]);
+  assert.deepEqual(wrapText("optimal(bytes), stage, predicted", font), [
+    "optimal(bytes), stage,",
+    "predicted",
+  ]);
+  const [first, second] = wrapText(`optimal(bytes=7.76 MiB, ${"granularity=stage ".repeat(4)}`, font);
+  assert.ok(textWidth(first!, font) <= 186 && textWidth(second!, font) <= 186);
+  assert.ok(second!.endsWith("…"));
+  assert.deepEqual(wrapText("W".repeat(60), font), [truncateText("W".repeat(60), font)]);
 });

@@ -1,11 +1,12 @@
 /**
- * A time–memory frontier as a standalone SVG: a line for a strategy swept over budgets,
- * points for the others, axes with units, a legend; legible at 800 px wide. Where the line's
- * points carry a predicted ratio, the predicted frontier is drawn dashed beside the measured one.
+ * A time–memory frontier as a standalone SVG: a line for a strategy swept over budgets
+ * (optionally a second swept line to compare it with), points for the others, axes with
+ * units, a legend; legible at 800 px wide. Where a line's points carry a predicted ratio, its
+ * predicted frontier is drawn dashed beside the measured one.
  * @module
  */
 import { esc, MiB, niceStep, px, svgOpen, tickLabel, ticksOf } from "./_svg.ts";
-import { fitTitle, textWidth, truncateText } from "./_text.ts";
+import { fitTitle, textWidth, wrapText } from "./_text.ts";
 
 /**
  * One plotted point: memory in bytes, time as a ratio to store-all.
@@ -28,7 +29,24 @@ export interface FrontierPoint {
 }
 
 /**
- * What `frontierSvg` draws: a swept strategy as a line, other strategies as points.
+ * A second swept line of a frontier plot, drawn in its own colour with hollow markers.
+ *
+ * @example
+ * ```ts
+ * import type { FrontierLine } from "@remat/plots";
+ * const stage: FrontierLine = { label: "optimal(bytes), stage", line: [{ label: "a", bytes: 2 ** 22, ratio: 1.4 }] };
+ * ```
+ */
+export interface FrontierLine {
+  /** The line's name in the legend. */
+  readonly label: string;
+  /** Its points (drawn as a line, sorted by bytes); predicted ratios, where given, drawn dashed. */
+  readonly line: ReadonlyArray<FrontierPoint>;
+}
+
+/**
+ * What `frontierSvg` draws: a swept strategy as a line, optionally a second one to compare it
+ * with, other strategies as points.
  *
  * @example
  * ```ts
@@ -45,6 +63,8 @@ export interface FrontierPlot {
   readonly lineLabel: string;
   /** Other strategies, drawn as markers with legend entries. */
   readonly points: ReadonlyArray<FrontierPoint>;
+  /** A second swept line (e.g. the same strategy under other options), with its own legend entry. */
+  readonly compare?: FrontierLine;
 }
 
 const W = 860, H = 500, L = 80, R = 240, T = 50, B = 62;
@@ -60,15 +80,20 @@ const COLORS = [
   "#bcbd22",
 ];
 const LINE = "#1f77b4", PREDICTED = "#555";
+/** The second line's colour and its prediction's (a colour no point takes). */
+const COMPARE = "#00796b", COMPARE_PREDICTED = "#4db6ac";
 /** Space kept between text and the canvas's edge. */
 const MARGIN = 8;
 
 /**
  * Renders a time–memory frontier as a standalone SVG document (860 × 500). A title too long
  * for one line is centred on the canvas and wrapped onto two, in a smaller font if need be;
- * legend labels too long for the legend end in "…".
+ * legend labels too long for the legend wrap onto a second line at a space, and end in "…"
+ * where that is not enough. A second line (`plot.compare`) is drawn in its own colour with
+ * hollow markers, its prediction dashed in a lighter shade.
  *
- * @param plot The title, the swept line with its label, and the other strategies' points.
+ * @param plot The title, the swept line with its label, the other strategies' points, and
+ *   optionally a second swept line.
  * @returns The SVG text.
  * @example
  * ```ts
@@ -83,7 +108,8 @@ const MARGIN = 8;
  * ```
  */
 export function frontierSvg(plot: FrontierPlot): string {
-  const all = [...plot.line, ...plot.points];
+  const second = plot.compare?.line ?? [];
+  const all = [...plot.line, ...second, ...plot.points];
   if (all.length === 0) throw new RangeError("frontierSvg: nothing to plot (line and points are both empty)");
   const ratios = all.flatMap((
     p,
@@ -131,6 +157,29 @@ export function frontierSvg(plot: FrontierPlot): string {
   const predicted = line.filter((p) => p.predictedRatio !== undefined);
   const pts = (ps: ReadonlyArray<FrontierPoint>, r: (p: FrontierPoint) => number) =>
     ps.map((p) => `${px(x(p.bytes))},${px(y(r(p)))}`).join(" ");
+  const other = [...second].sort((a, b) => a.bytes - b.bytes);
+  const otherPredicted = other.filter((p) => p.predictedRatio !== undefined);
+  if (otherPredicted.length > 0) {
+    out.push(
+      `<polyline class="compare-predicted" fill="none" stroke="${COMPARE_PREDICTED}" stroke-width="1.5" stroke-dasharray="5 4" points="${
+        pts(otherPredicted, (p) => p.predictedRatio!)
+      }"/>`,
+    );
+  }
+  if (other.length > 0) {
+    out.push(
+      `<polyline class="compare" fill="none" stroke="${COMPARE}" stroke-width="2" points="${
+        pts(other, (p) => p.ratio)
+      }"/>`,
+    );
+  }
+  for (const p of other) {
+    out.push(
+      `<circle class="compare-point" cx="${px(x(p.bytes))}" cy="${
+        px(y(p.ratio))
+      }" r="3" fill="white" stroke="${COMPARE}" stroke-width="1.5"><title>${esc(p.label)}</title></circle>`,
+    );
+  }
   if (predicted.length > 0) {
     out.push(
       `<polyline class="predicted" fill="none" stroke="${PREDICTED}" stroke-width="1.5" stroke-dasharray="5 4" points="${
@@ -159,7 +208,7 @@ export function frontierSvg(plot: FrontierPlot): string {
       }" stroke="black" stroke-width="0.5"><title>${esc(p.label)}</title></rect>`,
     );
   });
-  out.push(...legend(plot, predicted.length > 0));
+  out.push(...legend(plot, predicted.length > 0, otherPredicted.length > 0));
   out.push("</svg>");
   return out.join("\n");
 }
@@ -177,18 +226,19 @@ function title(text: string): string[] {
   return lines.map((s, i) => line(W / 2, top + i * 1.2 * size, size, s));
 }
 
-function legend(plot: FrontierPlot, withPredicted: boolean): string[] {
+function legend(plot: FrontierPlot, withPredicted: boolean, withComparePredicted: boolean): string[] {
   const lx = W - R + 18, out: string[] = [];
   const room = W - MARGIN - (lx + 28);
-  const label = (s: string, ly: number) =>
-    `<text class="legend" x="${lx + 28}" y="${ly + 4}">${
-      esc(truncateText(s, { max: room, size: 13 }))
-    }</text>`;
   let ly = T + 10;
-  out.push(
-    `<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${LINE}" stroke-width="2"/>`,
-    label(plot.lineLabel, ly),
-  );
+  /** A label on one line, or two where it is too wide; later entries move down to make room. */
+  const label = (s: string) => {
+    wrapText(s, { max: room, size: 13 }).forEach((t, i) => {
+      if (i > 0) ly += 15;
+      out.push(`<text class="legend" x="${lx + 28}" y="${ly + 4}">${esc(t)}</text>`);
+    });
+  };
+  out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${LINE}" stroke-width="2"/>`);
+  label(plot.lineLabel);
   if (withPredicted) {
     ly += 22;
     out.push(
@@ -196,7 +246,24 @@ function legend(plot: FrontierPlot, withPredicted: boolean): string[] {
         lx + 20
       }" y2="${ly}" stroke="${PREDICTED}" stroke-width="1.5" stroke-dasharray="5 4"/>`,
     );
-    out.push(label(`${plot.lineLabel}, predicted`, ly));
+    label(`${plot.lineLabel}, predicted`);
+  }
+  if (plot.compare !== undefined) {
+    ly += 22;
+    out.push(
+      `<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${COMPARE}" stroke-width="2"/>`,
+      `<circle cx="${lx + 10}" cy="${ly}" r="3" fill="white" stroke="${COMPARE}" stroke-width="1.5"/>`,
+    );
+    label(plot.compare.label);
+    if (withComparePredicted) {
+      ly += 22;
+      out.push(
+        `<line x1="${lx}" y1="${ly}" x2="${
+          lx + 20
+        }" y2="${ly}" stroke="${COMPARE_PREDICTED}" stroke-width="1.5" stroke-dasharray="5 4"/>`,
+      );
+      label(`${plot.compare.label}, predicted`);
+    }
   }
   ly += 12;
   plot.points.forEach((p, i) => {
@@ -206,7 +273,7 @@ function legend(plot: FrontierPlot, withPredicted: boolean): string[] {
         COLORS[i % COLORS.length]
       }" stroke="black" stroke-width="0.5"/>`,
     );
-    out.push(label(p.label, ly));
+    label(p.label);
   });
   return out;
 }

@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { byClass, findAll, parseSvg, type SvgElement, textBox, texts, tickScale } from "./_svg_check.ts";
+import {
+  byClass,
+  findAll,
+  legendLabels,
+  parseSvg,
+  type SvgElement,
+  textBox,
+  texts,
+  tickScale,
+} from "./_svg_check.ts";
 import { type FrontierPlot, frontierSvg, shortLabel } from "./frontier.ts";
 
 const MiB = 2 ** 20;
@@ -113,4 +122,48 @@ test("frontierSvg fits a title too long for two lines and long legend labels ins
   assert.deepEqual(outside(svg), []);
   assert.ok(byClass(svg, "title").some((l) => l.text.endsWith("…")));
   assert.ok(byClass(svg, "legend").some((l) => /^W+…$/.test(l.text)));
+});
+
+test("frontierSvg draws a second line with hollow markers, its prediction dashed, each with a legend entry", () => {
+  const compare = {
+    label: "optimal(bytes), stage",
+    line: [
+      { label: "s1", bytes: 3 * MiB, ratio: 1.8, predictedRatio: 1.75 },
+      { label: "s2", bytes: 12 * MiB, ratio: 1.1, predictedRatio: 1.12 },
+    ],
+  };
+  const svg = parseSvg(frontierSvg({ ...plot, compare }));
+  assert.equal(byClass(svg, "compare").length, 1);
+  assert.equal(byClass(svg, "compare-predicted").length, 1);
+  assert.equal(byClass(svg, "compare-point").length, 2);
+  assert.equal(byClass(svg, "line-point").length, 3, "the main line is drawn as before");
+  assert.deepEqual(legendLabels(svg), [
+    "optimal(bytes)",
+    "optimal(bytes), predicted",
+    "optimal(bytes), stage",
+    "optimal(bytes), stage, predicted",
+    "storeAll",
+    "sqrt(every=2)",
+  ]);
+  const main = byClass(svg, "line")[0]!, second = byClass(svg, "compare")[0]!;
+  assert.notEqual(second.attrs.stroke, main.attrs.stroke, "the second line has its own colour");
+  assert.ok(byClass(svg, "compare-predicted")[0]!.attrs["stroke-dasharray"]);
+  // The second line's highest point widens the y axis: its marker lies at 1.8 by the ticks.
+  const ratio = tickScale(byClass(svg, "ytick"), "y");
+  const top = byClass(svg, "compare-point").find((c) => c.children[0]!.text === "s1")!;
+  assert.ok(Math.abs(ratio(Number(top.attrs.cy)) - 1.8) < 0.01);
+  assert.deepEqual(outside(svg), []);
+});
+
+test("frontierSvg draws no second prediction when the second line carries none", () => {
+  const compare = { label: "stage", line: [{ label: "s1", bytes: 3 * MiB, ratio: 1.8 }] };
+  const svg = parseSvg(frontierSvg({ ...plot, compare }));
+  assert.equal(byClass(svg, "compare-predicted").length, 0);
+  assert.deepEqual(legendLabels(svg), [
+    "optimal(bytes)",
+    "optimal(bytes), predicted",
+    "stage",
+    "storeAll",
+    "sqrt(every=2)",
+  ]);
 });

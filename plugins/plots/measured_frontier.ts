@@ -1,15 +1,18 @@
 /**
  * The frontier plot of a strategies benchmark's rows (what `remat bench` writes as JSON):
- * the `optimal` sweep as the line, with its predicted ratios, and the compared strategies
- * as points.
+ * the `optimal` sweep as the line, with its predicted ratios, its whole-tapes sweep (where
+ * the rows hold one) as a second line, and the compared strategies as points.
  * @module
  */
 import { frontierSvg, shortLabel } from "./frontier.ts";
 
 /** One measured row of `remat bench`'s JSON. */
 export interface MeasuredRow {
-  /** "frontier" for the `optimal` sweep, "point" for a compared strategy. */
-  readonly series: "point" | "frontier";
+  /**
+   * "frontier" for the `optimal` sweep (granularity op), "frontier-stage" for its sweep with
+   * whole tapes only (granularity stage), "point" for a compared strategy.
+   */
+  readonly series: "point" | "frontier" | "frontier-stage";
   /** The plan's strategy name. */
   readonly strategy: string;
   /** Peak activation bytes measured. */
@@ -21,7 +24,9 @@ export interface MeasuredRow {
 }
 
 /**
- * Draws the measured time–memory frontier of bench rows.
+ * Draws the measured time–memory frontier of bench rows. Where the rows hold a
+ * "frontier-stage" sweep, the lines read "optimal(bytes), op" and "optimal(bytes), stage";
+ * otherwise (results written before the stage sweep) the one line reads "optimal(bytes)".
  * @param title the plot's title
  * @example
  * ```ts
@@ -33,15 +38,19 @@ export interface MeasuredRow {
  * ```
  */
 export function measuredFrontierSvg(title: string, rows: ReadonlyArray<MeasuredRow>): string {
-  return frontierSvg({
-    title,
-    lineLabel: "optimal(bytes)",
-    line: rows.filter((r) => r.series === "frontier").map((r) => ({
+  const sweep = (series: MeasuredRow["series"]) =>
+    rows.filter((r) => r.series === series).map((r) => ({
       label: r.strategy,
       bytes: r.measuredPeakBytes,
       ratio: r.measuredRatio,
       predictedRatio: r.predictedRatio,
-    })),
+    }));
+  const stage = sweep("frontier-stage");
+  return frontierSvg({
+    title,
+    lineLabel: stage.length > 0 ? "optimal(bytes), op" : "optimal(bytes)",
+    line: sweep("frontier"),
+    ...(stage.length > 0 ? { compare: { label: "optimal(bytes), stage", line: stage } } : {}),
     points: rows.filter((r) => r.series === "point").map((r) => ({
       label: shortLabel(r.strategy),
       bytes: r.measuredPeakBytes,

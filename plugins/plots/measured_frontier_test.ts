@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseSvg, texts } from "./_svg_check.ts";
+import { byClass, legendLabels, parseSvg, texts } from "./_svg_check.ts";
 import { frontierSvg } from "./frontier.ts";
 import { measuredFrontierSvg, type MeasuredRow } from "./measured_frontier.ts";
 
@@ -54,4 +54,37 @@ test("measuredFrontierSvg draws the sweep as the line and the compared strategie
   for (const t of ["MLP frontier", "storeAll", "budget(fraction=0.5)", "optimal(bytes)"]) {
     assert.ok(all.includes(t), t);
   }
+});
+
+test("measuredFrontierSvg draws the stage sweep as a second line beside the op sweep", () => {
+  const stage: MeasuredRow[] = [
+    {
+      series: "frontier-stage",
+      strategy: "optimal(bytes=2097152, granularity=stage)",
+      measuredPeakBytes: 2 << 20,
+      measuredRatio: 1.6,
+      predictedRatio: 1.55,
+    },
+    {
+      series: "frontier-stage",
+      strategy: "optimal(bytes=8388608, granularity=stage)",
+      measuredPeakBytes: 8 << 20,
+      measuredRatio: 1.01,
+      predictedRatio: 1,
+    },
+  ];
+  const svg = parseSvg(measuredFrontierSvg("GPT frontier", [...rows, ...stage]));
+  assert.deepEqual(legendLabels(svg), [
+    "optimal(bytes), op",
+    "optimal(bytes), op, predicted",
+    "optimal(bytes), stage",
+    "optimal(bytes), stage, predicted",
+    "storeAll",
+    "budget(fraction=0.5)",
+  ]);
+  assert.equal(byClass(svg, "line-point").length, 2);
+  assert.deepEqual(
+    byClass(svg, "compare-point").map((c) => c.children[0]!.text),
+    stage.map((r) => r.strategy),
+  );
 });

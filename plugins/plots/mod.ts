@@ -19,4 +19,12 @@ export * from "./measured_frontier.ts";
 export * from "./timeline.ts";
 
 /** Types of @remat/core that appear in this package's signatures, re-exported so its docs are complete. */
-export type { Instruction, Plan, PlanTarget, Profile, StageProfile } from "@remat/core";
+export type {
+  Instruction,
+  Plan,
+  PlanTarget,
+  Profile,
+  StageMode,
+  StageProfile,
+  TapePolicy,
+} from "@remat/core";

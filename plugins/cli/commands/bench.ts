@@ -1,8 +1,10 @@
 /**
  * `remat bench`: the strategies benchmark on the CPU backend. With a measured profile, each
  * compared strategy's measured peak, its step time as a ratio to store-all in the same run and
- * the predicted ratio; `optimal` swept over budgets; and a head-to-head duel of `optimal` at
- * sqrt's bytes against sqrt. Writes `<name>.json` and `<name>_frontier.svg`.
+ * the predicted ratio; `optimal` swept over budgets with partial tapes (granularity "op") and
+ * with whole tapes only ("stage"); and two head-to-head duels: `optimal` at sqrt's bytes
+ * against sqrt, and op against stage at the swept budget where the prediction favours op most.
+ * Writes `<name>.json` and `<name>_frontier.svg`.
  * @module
  */
 import path from "node:path";
@@ -19,18 +21,22 @@ import { makeOutputDir, writeOutput } from "../output_file.ts";
 import { PairedTimer } from "../paired_timer.ts";
 import { startProgress } from "../progress.ts";
 import { comparedStrategies, sweepBudgets } from "../strategy_suite.ts";
+import { formatGranularityCut, granularityCut, opVsStageBudget, stagePlan } from "../granularity_compare.ts";
 
 const HELP = `usage: remat bench [model options] [--steps 9] [--budgets 20] [--out bench] [--name NAME]
 
 Measures every compared strategy on the CPU backend against store-all in the same run
 (alternating pairs, median ratio; 3×--steps pairs for the compared strategies, --steps for
-the sweep), sweeps optimal over --budgets budgets, and runs optimal at sqrt's bytes head to
-head against sqrt. The profile behind the predictions is measured first. Without model options it benchmarks --preset
-reference-mlp. Run Deno with --v8-flags=--expose-gc for steadier numbers.
+the sweep), sweeps optimal over --budgets budgets with partial tapes (granularity op) and
+with whole tapes only (granularity stage), and runs two duels head to head: optimal at
+sqrt's bytes against sqrt, and optimal op against stage at the swept budget where the
+predicted op / stage ratio is smallest. The profile behind the predictions is measured
+first. Without model options it benchmarks --preset reference-mlp. Run Deno with
+--v8-flags=--expose-gc for steadier numbers.
 
-  --steps N           timed pairs per swept budget (default 9; compared strategies and the
-                      duel take 3×)
-  --budgets N         budgets of the optimal sweep (default 20, at most 1000)
+  --steps N           timed pairs per swept budget and granularity (default 9; compared
+                      strategies and the duels take 3×)
+  --budgets N         budgets of the optimal sweeps (default 20, at most 1000)
   --out DIR           where to write NAME.json and NAME_frontier.svg (default bench)
   --name NAME         file name stem (default the preset's name, else "model")
 ${MODEL_HELP}`;
@@ -45,7 +51,11 @@ const OPTIONS = {
 
 /** One measured plan. */
 export interface BenchRow {
-  readonly series: "point" | "frontier";
+  /**
+   * "point": a compared strategy; "frontier": `optimal` swept over budgets (granularity op);
+   * "frontier-stage": the same sweep with whole tapes only (granularity stage).
+   */
+  readonly series: "point" | "frontier" | "frontier-stage";
   readonly strategy: string;
   readonly budgetBytes: number | null;
   readonly measuredPeakBytes: number;
@@ -89,7 +99,15 @@ export const benchCommand: Command = {
     const compared = comparedStrategies(profile);
     const base = compared[0]!, sq = compared[1]!, opt = compared[compared.length - 1]!;
     const budgets = sweepBudgets(profile, sweep);
-    const bar = startProgress("bench", compared.length + budgets.length + 1);
+    // Both sweeps are planned before any timing; whole tapes may not fit the smallest budgets.
+    const sweeps = budgets.map((bytes) => ({
+      bytes,
+      op: optimal(profile, { bytes }),
+      stage: stagePlan(profile, bytes),
+    }));
+    const stageCount = sweeps.filter((w) => w.stage !== null).length;
+    const duelAt = opVsStageBudget(sweeps);
+    const bar = startProgress("bench", compared.length + budgets.length + stageCount + 2);
     try {
       const timer = await new PairedTimer(backend, chain, params, host, base, steps).warmUp();
       const baseRun = await timer.time(base);
@@ -114,23 +132,35 @@ export const benchCommand: Command = {
         return row;
       };
       const sqBytes = sq.summary().predictedPeakBytes;
-      const points: BenchRow[] = [], line: BenchRow[] = [];
-      for (const p of compared) points.push(await measure(p, p === opt ? sqBytes : null, "point"));
-      for (const bytes of budgets) line.push(await measure(optimal(profile, { bytes }), bytes, "frontier"));
+      const points: BenchRow[] = [];
+      for (const p of compared) {
+        points.push(await measure(p, p.strategy.startsWith("optimal(") ? sqBytes : null, "point"));
+      }
+      // Op and stage are timed budget by budget, so that drift in the machine's speed falls
+      // on both alike.
+      for (const w of sweeps) {
+        await measure(w.op, w.bytes, "frontier");
+        if (w.stage !== null) await measure(w.stage, w.bytes, "frontier-stage");
+      }
       const duel = await timer.duel(opt, sq, 3 * steps);
       bar.update(rows.length + 1, "duel");
+      const stageDuel = duelAt === null ? null : await timer.duel(duelAt.op, duelAt.stage, 3 * steps);
+      bar.update(rows.length + 2, "duel");
       bar.stop();
       const duelPredicted = opt.summary().predictedTime / sq.summary().predictedTime;
+      const width = Math.max(36, ...points.map((r) => r.strategy.length));
       for (const r of points) {
         console.log(
-          `${r.strategy.padEnd(36)} peak ${formatBytes(r.measuredPeakBytes).padStart(10)} (${
+          `${r.strategy.padEnd(width)} peak ${formatBytes(r.measuredPeakBytes).padStart(10)} (${
             (100 * r.measuredPeakBytes / baseRun.peakBytes).toFixed(1)
           }% of store-all)  time ×${r.measuredRatio.toFixed(3)} measured (${r.pairs} pairs), ×${
             r.predictedRatio.toFixed(3)
           } predicted`,
         );
       }
-      console.log(`optimal over ${line.length} budgets: see the frontier`);
+      console.log(
+        `optimal over ${budgets.length} budgets with partial tapes (op) and ${stageCount} with whole tapes (stage): see the frontier`,
+      );
       const agreement = ratioAgreement(rows);
       console.log(
         `measured vs predicted time ratios over ${rows.length} rows: median error ${
@@ -144,6 +174,23 @@ export const benchCommand: Command = {
           3 * steps
         } pairs), ×${duelPredicted.toFixed(3)} predicted`,
       );
+      const opVsStage = duelAt === null || stageDuel === null ? null : {
+        bytes: duelAt.bytes,
+        measured: stageDuel.ratio,
+        predicted: duelAt.predicted,
+        pairs: 3 * steps,
+      };
+      if (opVsStage !== null) {
+        console.log(
+          `head to head: ${duelAt!.op.strategy} / ${duelAt!.stage.strategy} = ×${
+            opVsStage.measured.toFixed(3)
+          } measured (median of ${opVsStage.pairs} pairs), ×${opVsStage.predicted.toFixed(3)} predicted (at ${
+            formatBytes(opVsStage.bytes)
+          }, the swept budget with the smallest predicted op / stage ratio)`,
+        );
+      }
+      const cut = granularityCut(rows);
+      console.log(formatGranularityCut(cut));
       const json = {
         model: chain.name,
         batch,
@@ -154,6 +201,8 @@ export const benchCommand: Command = {
         storeAll: { ms: baseRun.ms, peakBytes: baseRun.peakBytes },
         agreement,
         optimalVsSqrt: { measured: duel.ratio, predicted: duelPredicted, pairs: 3 * steps },
+        opVsStage,
+        opVsStageSweep: cut,
         rows,
       };
       writeOutput(path.join(out, `${name}.json`), JSON.stringify(json, null, 2));

@@ -1,11 +1,12 @@
 /**
  * `remat pareto`: the predicted time–memory frontier of a model (or a saved profile):
- * `optimal` at budgets from its smallest to store-all's peak, with the other strategies as
- * points, written as `<out>.json` and `<out>.svg`. Predictions only: `remat bench` measures.
+ * `optimal` at budgets from its smallest to store-all's peak, with partial tapes (granularity
+ * op) and with whole tapes only (stage), with the other strategies as points, written as
+ * `<out>.json` and `<out>.svg`. Predictions only: `remat bench` measures.
  * @module
  */
 import { parseArgs } from "node:util";
-import type { Profile } from "@remat/core";
+import { BudgetInfeasible, type Profile } from "@remat/core";
 import { frontierSvg, shortLabel } from "@remat/plots";
 import { optimal, type StrategyPlan } from "@remat/strategies";
 import { attachNegativeValues, intOption } from "../args.ts";
@@ -24,8 +25,10 @@ const MAX_BUDGETS = 1000;
 const HELP =
   `usage: remat pareto [model options | --model FILE | --profile FILE] [--budgets 20] [--out pareto]
 
-Plans optimal at --budgets budgets from its smallest feasible budget to store-all's peak and
-the other strategies once, and writes the predicted frontier as OUT.json and OUT.svg.
+Plans optimal at --budgets budgets from its smallest feasible budget to store-all's peak,
+with partial tapes (granularity op: "line") and with whole tapes only (granularity stage:
+"lineStage"), and the other strategies once, and writes the predicted frontier as OUT.json
+and OUT.svg.
 
   --profile FILE      use a profile saved by "remat profile" (measured times); the model
                       options then do not apply
@@ -77,10 +80,16 @@ export const paretoCommand: Command = {
     };
     const budgets = sweepBudgets(profile, count);
     const bar = startProgress("pareto", budgets.length);
-    const line: ParetoPoint[] = [];
+    const line: ParetoPoint[] = [], lineStage: ParetoPoint[] = [];
     try {
       for (const bytes of budgets) {
         line.push(point(optimal(profile, { bytes }), bytes));
+        // Whole tapes may not fit the smallest budgets partial tapes do.
+        try {
+          lineStage.push(point(optimal(profile, { bytes, granularity: "stage" }), bytes));
+        } catch (e) {
+          if (!(e instanceof BudgetInfeasible)) throw e;
+        }
         bar.update(line.length, formatBytes(bytes));
       }
     } finally {
@@ -90,7 +99,7 @@ export const paretoCommand: Command = {
     writeOutput(
       `${out}.json`,
       JSON.stringify(
-        { chain: profile.chain, batch: profile.batch, profile: profile.source, line, points },
+        { chain: profile.chain, batch: profile.batch, profile: profile.source, line, lineStage, points },
         null,
         2,
       ),
@@ -99,12 +108,18 @@ export const paretoCommand: Command = {
       `${out}.svg`,
       frontierSvg({
         title: `${profile.chain}: time–memory frontier (predicted, ${profile.source} profile)`,
-        lineLabel: "optimal(bytes)",
+        lineLabel: "optimal(bytes), op",
         line: line.map((p) => ({ label: p.strategy, bytes: p.peakBytes, ratio: p.ratio })),
+        ...(lineStage.length === 0 ? {} : {
+          compare: {
+            label: "optimal(bytes), stage",
+            line: lineStage.map((p) => ({ label: p.strategy, bytes: p.peakBytes, ratio: p.ratio })),
+          },
+        }),
         points: points.map((p) => ({ label: shortLabel(p.strategy), bytes: p.peakBytes, ratio: p.ratio })),
       }),
     );
-    const rows = [...points, ...line].map((
+    const rows = [...points, ...line, ...lineStage].map((
       p,
     ) => [p.strategy, formatBytes(p.peakBytes), `×${p.ratio.toFixed(3)}`]);
     console.log(renderTable(["plan", "peak", "time"], rows));
