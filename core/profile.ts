@@ -220,7 +220,8 @@ export interface MeasureOptions {
 /**
  * The static profile's bytes with forward and backward times measured on `backend`:
  * the median of `repeats` runs of each stage's recorded forward and its
- * backward, and of the loss (forward and gradient together).
+ * backward, and of the loss (forward and gradient together). Each tape mode's backward is
+ * timed the same way; its re-runs' time is how much longer it takes than the whole tape's.
  *
  * @example
  * ```ts
@@ -252,35 +253,41 @@ export async function measureProfile(
       const x = i === 0 && chain.input.dtype === "i32"
         ? backend.upload(new Int32Array(sizeOf(shapes[0]!)), shapes[0]!, "i32", "io")
         : backend.upload(new Float32Array(sizeOf(shapes[i]!)).fill(0.1), shapes[i]!, "f32", "io");
-      const fwd: number[] = [];
-      const bwd: number[] = [];
-      for (let r = 0; r < warmup + repeats; r++) {
-        const step = new Step({ backend, chain, params }).input(i, x);
-        try {
-          let t0 = performance.now();
-          const output = step.forward(i, { record: true });
-          await backend.flush();
-          const tf = performance.now() - t0;
-          const g = backend.upload(new Float32Array(output.size).fill(1e-3), output.shape, "f32", "gradient");
-          step.gradient(i + 1, g);
-          g.release();
-          t0 = performance.now();
-          step.backward(i);
-          await backend.flush();
-          const tb = performance.now() - t0;
-          if (r >= warmup) (fwd.push(tf), bwd.push(tb));
-        } finally {
-          step.dispose();
+      const b = base.stages[i]!;
+      // each mode's backward is timed too: its re-runs cost what they cost here, which the
+      // ops' cost model need not say (attention's loops against a gemm's, say)
+      const timeBackward = async (policy: TapePolicy | undefined) => {
+        const fwd: number[] = [];
+        const bwd: number[] = [];
+        for (let r = 0; r < warmup + repeats; r++) {
+          const step = new Step({ backend, chain, params }).input(i, x);
+          try {
+            let t0 = performance.now();
+            const output = step.forward(i, { record: true, ...(policy === undefined ? {} : { policy }) });
+            await backend.flush();
+            const tf = performance.now() - t0;
+            const g = backend.upload(new Float32Array(output.size).fill(1e-3), output.shape, "f32", "gradient");
+            step.gradient(i + 1, g);
+            g.release();
+            t0 = performance.now();
+            step.backward(i);
+            await backend.flush();
+            const tb = performance.now() - t0;
+            if (r >= warmup) (fwd.push(tf), bwd.push(tb));
+          } finally {
+            step.dispose();
+          }
         }
+        return { forwardTime: median(fwd), backwardTime: median(bwd) };
+      };
+      const { forwardTime, backwardTime } = await timeBackward(undefined);
+      const modes: StageMode[] | undefined = b.modes ? [] : undefined;
+      for (const m of b.modes ?? []) {
+        const t = await timeBackward(m.policy);
+        modes!.push({ ...m, replayTime: Math.max(0, t.backwardTime - backwardTime) });
       }
       x.release();
-      const b = base.stages[i]!, forwardTime = median(fwd);
-      // a re-run's time: the measured forward's, in proportion to the work it repeats
-      const modes = b.modes?.map((m) => ({
-        ...m,
-        replayTime: b.forwardFlops > 0 ? forwardTime * (m.replayFlops / b.forwardFlops) : m.replayTime,
-      }));
-      stages.push({ ...b, forwardTime, backwardTime: median(bwd), ...(modes ? { modes } : {}) });
+      stages.push({ ...b, forwardTime, backwardTime, ...(modes ? { modes } : {}) });
     }
     const loss = {
       peak: base.loss.peak,
