@@ -266,7 +266,12 @@ export async function measureProfile(
             const output = step.forward(i, { record: true, ...(policy === undefined ? {} : { policy }) });
             await backend.flush();
             const tf = performance.now() - t0;
-            const g = backend.upload(new Float32Array(output.size).fill(1e-3), output.shape, "f32", "gradient");
+            const g = backend.upload(
+              new Float32Array(output.size).fill(1e-3),
+              output.shape,
+              "f32",
+              "gradient",
+            );
             step.gradient(i + 1, g);
             g.release();
             t0 = performance.now();
