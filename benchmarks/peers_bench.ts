@@ -7,7 +7,12 @@
  * `benchmarks/peers/setup.sh`, which installs it into .peers/; without it the bench says so and
  * times remat alone). PyTorch builds the same model from remat's config
  * (benchmarks/peers/torch_<model>.py) and is given remat's batch; the bench prints both sides'
- * parameter counts and stops if they differ. Rounds alternate the systems so that drift of a
+ * parameter counts and stops if they differ. With `--model mlp`, also jax-js (npm
+ * `@jax-js/jax`, from `benchmarks/peers/setup_jaxjs.sh` into .peers/jaxjs/; without it the bench
+ * says so): the same MLP built by benchmarks/peers/jaxjs_peer.ts, `jit(valueAndGrad(loss))` on
+ * its Wasm device, store-all only (it has no checkpoint transform), on 1 thread (its
+ * synchronous dispatch) and on its worker pool (`navigator.hardwareConcurrency` workers); its
+ * parameter count is checked too. Rounds alternate the systems so that drift of a
  * shared machine falls on all of them; each figure is the median over all rounds' steps.
  * Prints a table and the ratios per model, and writes benchmarks/results/peers.json (the
  * MLP's result at the top level, the others under `models.gpt` and `models.resnet`).
@@ -25,6 +30,7 @@ import { PEER_MODELS, type PeerModel, peerModel } from "./peers/models.ts";
 import { type Gemm, rematGemms, rematName, type RematPeer, rematPeer } from "./peers/remat_peer.ts";
 import { report, type Row } from "./peers/report.ts";
 import { mergedResults } from "./peers/results_file.ts";
+import { startJaxjs } from "./peers/jaxjs_peer.ts";
 import { startTorch } from "./peers/torch_peer.ts";
 
 const { values } = parseArgs({
@@ -54,8 +60,21 @@ async function bench(model: PeerModel): Promise<object> {
   const profile = staticProfile(model.chain, model.batch);
   const plans: Record<string, Plan> = { storeAll: storeAll(profile), sqrt: sqrt(profile) };
   const torch = await startTorch(model);
+  const started = await startJaxjs(model);
+  const jaxjs = "skipped" in started ? null : started;
+  const jaxjsSkipped = "skipped" in started ? started.skipped : null;
   const pytorchCounts = torch ? `, pytorch ${counted(torch.info)}` : "";
-  console.log(`\n${model.title}: parameters remat ${counted(model.counts)}${pytorchCounts}`);
+  const jaxjsCounts = jaxjs ? `, jax-js ${counted(jaxjs.info)}` : "";
+  console.log(`\n${model.title}: parameters remat ${counted(model.counts)}${pytorchCounts}${jaxjsCounts}`);
+  if (!jaxjs) console.log(`jax-js is not timed: ${jaxjsSkipped}`);
+  else if (jaxjs.info.params !== model.counts.params || jaxjs.info.state !== model.counts.state) {
+    torch?.stop();
+    throw new Error(
+      `${model.title}: jax-js's model (benchmarks/peers/jaxjs_peer.ts) has ${
+        counted(jaxjs.info)
+      } parameters, remat's ${counted(model.counts)}: not the same architecture`,
+    );
+  }
   if (!torch) {
     console.log("PyTorch is not installed (bash benchmarks/peers/setup.sh installs it): timing remat alone");
   } else {
@@ -92,6 +111,14 @@ async function bench(model: PeerModel): Promise<object> {
         }))
       )
       : []),
+    ...(jaxjs
+      ? jaxjs.info.threads.map((threads) => ({
+        system: "jax-js",
+        threads,
+        mode: "storeAll",
+        run: () => jaxjs.run(threads, steps),
+      }))
+      : []),
   ];
   const times = new Map<(typeof systems)[number], number[]>(systems.map((s) => [s, []]));
   for (const s of systems) await s.run(); // warm-up
@@ -100,6 +127,7 @@ async function bench(model: PeerModel): Promise<object> {
     console.log(`${model.key}: round ${r + 1}/${rounds}`);
   }
   torch?.stop();
+  jaxjs?.release();
   for (const peer of remats.values()) peer.release();
   const rows: Row[] = systems.map((s) => ({
     system: s.system,
@@ -107,7 +135,20 @@ async function bench(model: PeerModel): Promise<object> {
     mode: s.mode,
     ms: median(times.get(s)!),
   }));
-  const ratios = report(model, rows, { rounds, steps, torch: torch ? torch.info.torch : null });
+  const ratios = report(model, rows, {
+    rounds,
+    steps,
+    torch: torch ? torch.info.torch : null,
+    jaxjs: jaxjs ? jaxjs.info.version : null,
+  });
+  if (jaxjs) {
+    const pool = jaxjs.info.threads.slice(1);
+    console.log(
+      `jax-js: 1 thread = its synchronous dispatch on the calling thread${
+        pool.length ? `, ${pool[0]} = its Wasm worker pool of navigator.hardwareConcurrency workers` : ""
+      }; store-all only (it has no checkpoint transform)`,
+    );
+  }
   return {
     model: model.chain.name,
     batch: model.batch,
@@ -115,9 +156,11 @@ async function bench(model: PeerModel): Promise<object> {
     rounds,
     steps,
     pytorch: torch?.info ?? null,
+    jaxjs: jaxjs ? { ...jaxjs.info, jit: true, modes: ["storeAll"] } : { skipped: jaxjsSkipped },
     parameters: {
       remat: model.counts,
       pytorch: torch ? { params: torch.info.params, state: torch.info.state } : null,
+      jaxjs: jaxjs ? { params: jaxjs.info.params, state: jaxjs.info.state } : null,
     },
     rows,
     ratios,
