@@ -3,7 +3,7 @@
 # a Unix socket there and on 127.0.0.1:PORT, trust authentication, no fsync (nothing here needs
 # to survive a power cut).
 #
-#   eval "$(bash scripts/pg_cluster.sh start [PORT])"   # exports REMAT_TEST_DATABASE_URL, REMAT_PG_DIR
+#   eval "$(bash scripts/pg_cluster.sh start [PORT])"   # exports REMAT_TEST_DATABASE_URL, REMAT_PG_DIR (PORT: default a free one)
 #   bash scripts/pg_cluster.sh stop "$REMAT_PG_DIR"
 #
 # Run as root, the cluster belongs to the `postgres` user (PostgreSQL refuses to run as root).
@@ -23,7 +23,15 @@ as_owner() {
 }
 case "$cmd" in
   start)
-    port=${2:-54329}
+    # a given port, else a free one: the first of a few random ports nothing listens on
+    port=${2:-}
+    if [ -z "$port" ]; then
+      for _ in 1 2 3 4 5 6 7 8; do
+        cand=$((40000 + RANDOM % 20000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$cand") 2>/dev/null; then port=$cand; break; fi
+      done
+      port=${port:-54329}
+    fi
     dir=$(mktemp -d /tmp/remat-pg.XXXXXX)
     chmod 755 "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres "$dir"

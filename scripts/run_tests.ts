@@ -26,10 +26,9 @@ const pgDir = env.REMAT_TEST_DATABASE_URL ? undefined : startThrowawayPostgres()
 const run = spawnSync(process.execPath, args, { stdio: "inherit", env });
 if (pgDir) spawnSync("bash", ["scripts/pg_cluster.sh", "stop", pgDir], { stdio: "inherit" });
 
-/** Starts scripts/pg_cluster.sh on a free-ish port and sets the URL in `env`; its directory, or undefined. */
+/** Starts scripts/pg_cluster.sh (on a free port) and sets the URL in `env`; its directory, or undefined. */
 function startThrowawayPostgres(): string | undefined {
-  const port = String(40_000 + Math.floor(Math.random() * 20_000));
-  const out = spawnSync("bash", ["scripts/pg_cluster.sh", "start", port], { encoding: "utf8" });
+  const out = spawnSync("bash", ["scripts/pg_cluster.sh", "start"], { encoding: "utf8" });
   if (out.status !== 0) {
     console.error(
       `test: no throwaway PostgreSQL (${
