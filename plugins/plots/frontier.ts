@@ -153,54 +153,50 @@ export function frontierSvg(plot: FrontierPlot): string {
       (T + H - B) / 2
     }) rotate(-90)" text-anchor="middle">step time / store-all (×)</text>`,
   );
-  const line = [...plot.line].sort((a, b) => a.bytes - b.bytes);
-  const predicted = line.filter((p) => p.predictedRatio !== undefined);
   const pts = (ps: ReadonlyArray<FrontierPoint>, r: (p: FrontierPoint) => number) =>
     ps.map((p) => `${px(x(p.bytes))},${px(y(r(p)))}`).join(" ");
-  const other = [...second].sort((a, b) => a.bytes - b.bytes);
-  const otherPredicted = other.filter((p) => p.predictedRatio !== undefined);
-  if (otherPredicted.length > 0) {
-    out.push(
-      `<polyline class="compare-predicted" fill="none" stroke="${COMPARE_PREDICTED}" stroke-width="1.5" stroke-dasharray="5 4" points="${
-        pts(otherPredicted, (p) => p.predictedRatio!)
-      }"/>`,
-    );
-  }
-  if (other.length > 0) {
-    out.push(
-      `<polyline class="compare" fill="none" stroke="${COMPARE}" stroke-width="2" points="${
-        pts(other, (p) => p.ratio)
-      }"/>`,
-    );
-  }
-  for (const p of other) {
-    out.push(
-      `<circle class="compare-point" cx="${px(x(p.bytes))}" cy="${
-        px(y(p.ratio))
-      }" r="3" fill="white" stroke="${COMPARE}" stroke-width="1.5"><title>${esc(p.label)}</title></circle>`,
-    );
-  }
-  if (predicted.length > 0) {
-    out.push(
-      `<polyline class="predicted" fill="none" stroke="${PREDICTED}" stroke-width="1.5" stroke-dasharray="5 4" points="${
-        pts(predicted, (p) => p.predictedRatio!)
-      }"/>`,
-    );
-  }
-  if (line.length > 0) {
-    out.push(
-      `<polyline class="line" fill="none" stroke="${LINE}" stroke-width="2" points="${
-        pts(line, (p) => p.ratio)
-      }"/>`,
-    );
-  }
-  for (const p of line) {
-    out.push(
-      `<circle class="line-point" cx="${px(x(p.bytes))}" cy="${px(y(p.ratio))}" r="3" fill="${LINE}"><title>${
-        esc(p.label)
-      }</title></circle>`,
-    );
-  }
+  /** A swept line: its predicted ratios dashed, its measured ones solid, a marker per budget. */
+  const sweep = (
+    points: ReadonlyArray<FrontierPoint>,
+    cls: string,
+    look: { stroke: string; predicted: string; marker: string },
+  ): { drawn: string[]; hasPredicted: boolean } => {
+    const line = [...points].sort((a, b) => a.bytes - b.bytes);
+    const predicted = line.filter((p) => p.predictedRatio !== undefined);
+    const drawn: string[] = [];
+    if (predicted.length > 0) {
+      drawn.push(
+        `<polyline class="${
+          cls === "line" ? "predicted" : `${cls}-predicted`
+        }" fill="none" stroke="${look.predicted}" stroke-width="1.5" stroke-dasharray="5 4" points="${
+          pts(predicted, (p) => p.predictedRatio!)
+        }"/>`,
+      );
+    }
+    if (line.length > 0) {
+      drawn.push(
+        `<polyline class="${cls}" fill="none" stroke="${look.stroke}" stroke-width="2" points="${
+          pts(line, (p) => p.ratio)
+        }"/>`,
+      );
+    }
+    for (const p of line) {
+      drawn.push(
+        `<circle class="${cls}-point" cx="${px(x(p.bytes))}" cy="${
+          px(y(p.ratio))
+        }" r="3" ${look.marker}><title>${esc(p.label)}</title></circle>`,
+      );
+    }
+    return { drawn, hasPredicted: predicted.length > 0 };
+  };
+  // the compared sweep first, so the main line is drawn over it
+  const other = sweep(second, "compare", {
+    stroke: COMPARE,
+    predicted: COMPARE_PREDICTED,
+    marker: `fill="white" stroke="${COMPARE}" stroke-width="1.5"`,
+  });
+  const main = sweep(plot.line, "line", { stroke: LINE, predicted: PREDICTED, marker: `fill="${LINE}"` });
+  out.push(...other.drawn, ...main.drawn);
   plot.points.forEach((p, i) => {
     out.push(
       `<rect class="point" x="${px(x(p.bytes) - 5)}" y="${px(y(p.ratio) - 5)}" width="10" height="10" fill="${
@@ -208,7 +204,7 @@ export function frontierSvg(plot: FrontierPlot): string {
       }" stroke="black" stroke-width="0.5"><title>${esc(p.label)}</title></rect>`,
     );
   });
-  out.push(...legend(plot, predicted.length > 0, otherPredicted.length > 0));
+  out.push(...legend(plot, main.hasPredicted, other.hasPredicted));
   out.push("</svg>");
   return out.join("\n");
 }
